@@ -1,0 +1,230 @@
+//! The consumer: reads assigned partitions from chosen offsets.
+//!
+//! Each assigned partition has a fetch task that long-polls the broker and
+//! decodes whole batches off the async path of the application; decoded
+//! records wait in a small bounded queue, so a slow application slows the
+//! fetches instead of growing memory. [`Consumer::poll`] returns whatever
+//! has arrived, in order per partition.
+//!
+//! ```no_run
+//! # async fn demo() -> mq::Result<()> {
+//! use std::time::Duration;
+//! use mq::{Client, Consumer, ConsumerConfig, StartOffset};
+//! let client = Client::connect("http://127.0.0.1:7420").await?;
+//! let mut consumer = Consumer::new(client, ConsumerConfig::default());
+//! consumer.assign("orders", 0, StartOffset::Earliest).await?;
+//! loop {
+//!     for record in consumer.poll(Duration::from_secs(1)).await? {
+//!         println!("{}@{}: {:?}", record.partition, record.offset, record.value);
+//!     }
+//! }
+//! # }
+//! ```
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::batch::decode_batches;
+use crate::error::{Error, Result};
+use crate::proto::{list_offsets_request::Spec, FetchRequest, ListOffsetsRequest};
+use crate::record::ConsumedRecord;
+use crate::Client;
+
+/// Where to start reading a partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartOffset {
+    /// The log start offset: everything still retained.
+    Earliest,
+    /// The end of the log: only records produced from now on.
+    Latest,
+    Offset(i64),
+    /// The first record at or after this time (ms since the Unix epoch).
+    Timestamp(i64),
+}
+
+#[derive(Debug, Clone)]
+pub struct ConsumerConfig {
+    /// Upper bound on bytes per fetch request.
+    pub max_bytes: u32,
+    /// How long one fetch waits at the broker for new data.
+    pub max_wait: Duration,
+    /// Decoded fetches buffered ahead of `poll`, across partitions.
+    pub prefetch: usize,
+}
+
+impl Default for ConsumerConfig {
+    fn default() -> Self {
+        ConsumerConfig {
+            max_bytes: 1024 * 1024,
+            max_wait: Duration::from_millis(500),
+            prefetch: 16,
+        }
+    }
+}
+
+type Chunk = Result<Vec<ConsumedRecord>>;
+
+/// Reads records from assigned partitions.
+pub struct Consumer {
+    client: Client,
+    config: ConsumerConfig,
+    tx: mpsc::Sender<Chunk>,
+    rx: mpsc::Receiver<Chunk>,
+    fetchers: HashMap<(String, u32), JoinHandle<()>>,
+    positions: HashMap<(Arc<str>, u32), i64>,
+}
+
+impl Consumer {
+    pub fn new(client: Client, config: ConsumerConfig) -> Self {
+        let (tx, rx) = mpsc::channel(config.prefetch.max(1));
+        Consumer {
+            client,
+            config,
+            tx,
+            rx,
+            fetchers: HashMap::new(),
+            positions: HashMap::new(),
+        }
+    }
+
+    /// Starts reading `topic`/`partition` at `start`. Assigning a partition
+    /// again restarts it from the new position.
+    pub async fn assign(&mut self, topic: &str, partition: u32, start: StartOffset) -> Result<i64> {
+        let offset = match start {
+            StartOffset::Offset(o) => o,
+            StartOffset::Earliest => self.list_offset(topic, partition, Spec::Earliest(true)).await?,
+            StartOffset::Latest => self.list_offset(topic, partition, Spec::Latest(true)).await?,
+            StartOffset::Timestamp(ts) => {
+                self.list_offset(topic, partition, Spec::TimestampMs(ts)).await?
+            }
+        };
+        if let Some(old) = self.fetchers.remove(&(topic.to_string(), partition)) {
+            old.abort();
+        }
+        let task = tokio::spawn(fetch_loop(
+            self.client.clone(),
+            self.config.clone(),
+            Arc::from(topic),
+            partition,
+            offset,
+            self.tx.clone(),
+        ));
+        self.fetchers.insert((topic.to_string(), partition), task);
+        Ok(offset)
+    }
+
+    /// Assigns every partition of `topic` from `start`.
+    pub async fn assign_topic(&mut self, topic: &str, start: StartOffset) -> Result<u32> {
+        let partitions = crate::Admin::new(&self.client)
+            .describe_topic(topic)
+            .await?
+            .partitions
+            .len() as u32;
+        for p in 0..partitions {
+            self.assign(topic, p, start).await?;
+        }
+        Ok(partitions)
+    }
+
+    /// Waits up to `timeout` for records; an empty vector means none came.
+    pub async fn poll(&mut self, timeout: Duration) -> Result<Vec<ConsumedRecord>> {
+        let first = match tokio::time::timeout(timeout, self.rx.recv()).await {
+            Err(_) => return Ok(Vec::new()),
+            Ok(None) => return Err(Error::Closed),
+            Ok(Some(chunk)) => chunk?,
+        };
+        let mut records = first;
+        while let Ok(chunk) = self.rx.try_recv() {
+            records.extend(chunk?);
+        }
+        for record in &records {
+            self.positions
+                .insert((record.topic.clone(), record.partition), record.offset + 1);
+        }
+        Ok(records)
+    }
+
+    /// The next offset this consumer will return for a partition.
+    pub fn position(&self, topic: &str, partition: u32) -> Option<i64> {
+        self.positions.get(&(Arc::from(topic), partition)).copied()
+    }
+
+    async fn list_offset(&self, topic: &str, partition: u32, spec: Spec) -> Result<i64> {
+        let response = self
+            .client
+            .broker()
+            .list_offsets(ListOffsetsRequest {
+                topic: topic.to_string(),
+                partition,
+                spec: Some(spec),
+            })
+            .await?;
+        Ok(response.into_inner().offset)
+    }
+}
+
+impl Drop for Consumer {
+    fn drop(&mut self) {
+        for task in self.fetchers.values() {
+            task.abort();
+        }
+    }
+}
+
+async fn fetch_loop(
+    client: Client,
+    config: ConsumerConfig,
+    topic: Arc<str>,
+    partition: u32,
+    mut offset: i64,
+    tx: mpsc::Sender<Chunk>,
+) {
+    let mut broker = client.broker();
+    let mut backoff = Duration::from_millis(50);
+    loop {
+        let request = FetchRequest {
+            topic: topic.to_string(),
+            partition,
+            offset,
+            max_bytes: config.max_bytes,
+            max_wait_ms: config.max_wait.as_millis() as u32,
+        };
+        let response = match broker.fetch(request).await {
+            Ok(r) => r.into_inner(),
+            Err(status) => {
+                let err = Error::from(status);
+                if err.is_retriable() {
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(2));
+                    continue;
+                }
+                let _ = tx.send(Err(err)).await;
+                return;
+            }
+        };
+        backoff = Duration::from_millis(50);
+        if response.records.is_empty() {
+            continue;
+        }
+        let records = match decode_batches(response.records, &topic, partition, offset) {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = tx.send(Err(e.into())).await;
+                return;
+            }
+        };
+        if let Some(last) = records.last() {
+            offset = last.offset + 1;
+        }
+        if records.is_empty() {
+            continue;
+        }
+        if tx.send(Ok(records)).await.is_err() {
+            return;
+        }
+    }
+}

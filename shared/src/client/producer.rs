@@ -1,0 +1,421 @@
+//! The producer: batching, compression, partitioning and retries.
+//!
+//! Records are gathered per partition into batches that are sent when they
+//! reach `batch_bytes` or when `linger` has passed since their first record.
+//! Each partition has one sender task with at most one request in flight, so
+//! records of one partition arrive in the order they were sent. A full
+//! queue of sealed batches makes [`Producer::send`] wait (backpressure).
+//!
+//! Retries resend a whole batch after a retriable error (unreachable broker,
+//! UNAVAILABLE) with exponential backoff. Without an idempotent producer a
+//! retry after a lost response can store a batch twice (at-least-once).
+//!
+//! ```no_run
+//! # async fn demo() -> mq::Result<()> {
+//! use mq::{Client, Producer, ProducerConfig, Record};
+//! let client = Client::connect("http://127.0.0.1:7420").await?;
+//! let producer = Producer::new(client, ProducerConfig::default());
+//! let delivery = producer.send("orders", Record::new("hello").with_key("customer-7")).await?;
+//! let placed = delivery.await?; // wait until the broker has it
+//! println!("stored at partition {} offset {}", placed.partition, placed.offset);
+//! producer.flush().await?;
+//! # Ok(()) }
+//! ```
+
+use std::collections::HashMap;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use parking_lot::Mutex;
+use tokio::sync::{mpsc, watch};
+
+use crate::batch::{encode_batch, Compression, ProducerStamp};
+use crate::client::partitioner::partition_for_key;
+use crate::error::{Error, Result};
+use crate::proto::{self, MetadataRequest, ProduceRequest};
+use crate::record::Record;
+use crate::Client;
+
+/// How many replicas must have a batch before the broker answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Acks {
+    /// Fire and forget: offsets come back as -1.
+    None,
+    /// The leader stored it (the default).
+    #[default]
+    Leader,
+    /// Every in-sync replica stored it.
+    All,
+}
+
+impl Acks {
+    fn to_proto(self) -> proto::Acks {
+        match self {
+            Acks::None => proto::Acks::None,
+            Acks::Leader => proto::Acks::Leader,
+            Acks::All => proto::Acks::All,
+        }
+    }
+}
+
+impl std::str::FromStr for Acks {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "none" | "0" => Ok(Acks::None),
+            "leader" | "1" => Ok(Acks::Leader),
+            "all" | "-1" => Ok(Acks::All),
+            other => Err(Error::InvalidArgument(format!(
+                "acks {other:?} is not one of none, leader, all"
+            ))),
+        }
+    }
+}
+
+/// Producer settings. The defaults suit throughput with low latency.
+#[derive(Debug, Clone)]
+pub struct ProducerConfig {
+    /// How long a batch waits for more records before it is sent.
+    pub linger: Duration,
+    /// A batch is sent once its records reach this many bytes.
+    pub batch_bytes: usize,
+    pub compression: Compression,
+    pub acks: Acks,
+    /// Resends of a batch after a retriable error before giving up.
+    pub retries: u32,
+    /// First backoff between resends; it doubles up to 2 s.
+    pub retry_backoff: Duration,
+    /// Sealed batches queued per partition before `send` waits.
+    pub max_queued_batches: usize,
+}
+
+impl Default for ProducerConfig {
+    fn default() -> Self {
+        ProducerConfig {
+            linger: Duration::from_millis(5),
+            batch_bytes: 64 * 1024,
+            compression: Compression::None,
+            acks: Acks::Leader,
+            retries: 5,
+            retry_backoff: Duration::from_millis(100),
+            max_queued_batches: 8,
+        }
+    }
+}
+
+/// Where a record was stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordMetadata {
+    pub partition: u32,
+    /// -1 with acks=none.
+    pub offset: i64,
+}
+
+/// Sends records to mq. Cheap to clone; clones share batches and tasks.
+#[derive(Clone)]
+pub struct Producer {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: Client,
+    config: ProducerConfig,
+    partition_counts: Mutex<HashMap<String, u32>>,
+    sticky: Mutex<HashMap<String, u32>>,
+    queues: Mutex<HashMap<(String, u32), Arc<PartitionQueue>>>,
+}
+
+struct PartitionQueue {
+    accumulator: tokio::sync::Mutex<Accumulator>,
+    sealed: mpsc::Sender<SealedBatch>,
+}
+
+#[derive(Default)]
+struct Accumulator {
+    records: Vec<Record>,
+    bytes: usize,
+    generation: u64,
+    outcome: Option<Arc<Outcome>>,
+    last_sent: Option<Arc<Outcome>>,
+}
+
+/// The result of one batch: its base offset, shared by all its records.
+struct Outcome {
+    result: watch::Sender<Option<Result<i64>>>,
+}
+
+struct SealedBatch {
+    records: Vec<Record>,
+    outcome: Arc<Outcome>,
+}
+
+impl Producer {
+    pub fn new(client: Client, config: ProducerConfig) -> Self {
+        Producer {
+            inner: Arc::new(Inner {
+                client,
+                config,
+                partition_counts: Mutex::new(HashMap::new()),
+                sticky: Mutex::new(HashMap::new()),
+                queues: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// Queues a record, choosing its partition from its key (or stickily for
+    /// keyless records). Returns once the record is in a batch; await the
+    /// returned [`Delivery`] to learn where it was stored.
+    pub async fn send(&self, topic: &str, record: Record) -> Result<Delivery> {
+        let partitions = self.partition_count(topic).await?;
+        let partition = match &record.key {
+            Some(key) => partition_for_key(key, partitions),
+            None => self.sticky_partition(topic, partitions),
+        };
+        self.send_to(topic, partition, record).await
+    }
+
+    /// Queues a record for a given partition.
+    pub async fn send_to(&self, topic: &str, partition: u32, record: Record) -> Result<Delivery> {
+        let queue = self.queue(topic, partition);
+        let mut acc = queue.accumulator.lock().await;
+        let size = record.approx_size();
+        if !acc.records.is_empty() && acc.bytes + size > self.inner.config.batch_bytes {
+            self.seal(&queue, &mut acc, topic).await?;
+        }
+        let outcome = match &acc.outcome {
+            Some(outcome) => outcome.clone(),
+            None => {
+                let outcome = Arc::new(Outcome {
+                    result: watch::channel(None).0,
+                });
+                acc.outcome = Some(outcome.clone());
+                self.start_linger_timer(queue.clone(), topic.to_string(), acc.generation);
+                outcome
+            }
+        };
+        let index = acc.records.len() as i64;
+        acc.records.push(record);
+        acc.bytes += size;
+        let delivery = Delivery {
+            partition,
+            index,
+            result: outcome.result.subscribe(),
+        };
+        if acc.bytes >= self.inner.config.batch_bytes {
+            self.seal(&queue, &mut acc, topic).await?;
+        }
+        Ok(delivery)
+    }
+
+    /// Sends every queued record and waits until the broker answered for all
+    /// of them. Returns the first error among them, if any.
+    pub async fn flush(&self) -> Result<()> {
+        let queues: Vec<((String, u32), Arc<PartitionQueue>)> = self
+            .inner
+            .queues
+            .lock()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let mut waits = Vec::new();
+        for ((topic, _), queue) in queues {
+            let mut acc = queue.accumulator.lock().await;
+            if !acc.records.is_empty() {
+                self.seal(&queue, &mut acc, &topic).await?;
+            }
+            if let Some(last) = &acc.last_sent {
+                waits.push(last.result.subscribe());
+            }
+        }
+        let mut first_error = None;
+        for mut rx in waits {
+            let result = wait_outcome(&mut rx).await;
+            if let Err(e) = result {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    async fn partition_count(&self, topic: &str) -> Result<u32> {
+        if let Some(n) = self.inner.partition_counts.lock().get(topic) {
+            return Ok(*n);
+        }
+        let response = self
+            .inner
+            .client
+            .broker()
+            .metadata(MetadataRequest {
+                topics: vec![topic.to_string()],
+            })
+            .await?
+            .into_inner();
+        let count = response
+            .topics
+            .iter()
+            .find(|t| t.name == topic)
+            .map(|t| t.partitions.len() as u32)
+            .filter(|n| *n > 0)
+            .ok_or_else(|| Error::Broker {
+                code: tonic::Code::NotFound,
+                reason: Some(crate::reason::TOPIC_NOT_FOUND.to_string()),
+                message: format!("topic {topic:?} does not exist; create it first"),
+                metadata: Vec::new(),
+            })?;
+        self.inner
+            .partition_counts
+            .lock()
+            .insert(topic.to_string(), count);
+        Ok(count)
+    }
+
+    fn sticky_partition(&self, topic: &str, partitions: u32) -> u32 {
+        let mut sticky = self.inner.sticky.lock();
+        let seed = crate::record::now_ms() as u32;
+        *sticky.entry(topic.to_string()).or_insert(seed % partitions)
+    }
+
+    fn queue(&self, topic: &str, partition: u32) -> Arc<PartitionQueue> {
+        let mut queues = self.inner.queues.lock();
+        if let Some(q) = queues.get(&(topic.to_string(), partition)) {
+            return q.clone();
+        }
+        let (tx, rx) = mpsc::channel(self.inner.config.max_queued_batches.max(1));
+        let queue = Arc::new(PartitionQueue {
+            accumulator: tokio::sync::Mutex::new(Accumulator::default()),
+            sealed: tx,
+        });
+        queues.insert((topic.to_string(), partition), queue.clone());
+        tokio::spawn(run_sender(
+            self.inner.client.clone(),
+            self.inner.config.clone(),
+            topic.to_string(),
+            partition,
+            rx,
+        ));
+        queue
+    }
+
+    /// Hands the open batch to the partition's sender task.
+    async fn seal(&self, queue: &PartitionQueue, acc: &mut Accumulator, topic: &str) -> Result<()> {
+        let Some(outcome) = acc.outcome.take() else {
+            return Ok(());
+        };
+        let records = std::mem::take(&mut acc.records);
+        acc.bytes = 0;
+        acc.generation += 1;
+        acc.last_sent = Some(outcome.clone());
+        // The next keyless record of this topic goes to another partition.
+        if let Some(p) = self.inner.sticky.lock().get_mut(topic) {
+            let n = self
+                .inner
+                .partition_counts
+                .lock()
+                .get(topic)
+                .copied()
+                .unwrap_or(1);
+            *p = (*p + 1) % n.max(1);
+        }
+        queue
+            .sealed
+            .send(SealedBatch { records, outcome })
+            .await
+            .map_err(|_| Error::Closed)
+    }
+
+    fn start_linger_timer(&self, queue: Arc<PartitionQueue>, topic: String, generation: u64) {
+        let producer = self.clone();
+        let linger = self.inner.config.linger;
+        tokio::spawn(async move {
+            tokio::time::sleep(linger).await;
+            let mut acc = queue.accumulator.lock().await;
+            if acc.generation == generation && !acc.records.is_empty() {
+                if let Err(e) = producer.seal(&queue, &mut acc, &topic).await {
+                    tracing::debug!(error = %e, "linger seal failed");
+                }
+            }
+        });
+    }
+}
+
+/// Where one record ended up; await it.
+pub struct Delivery {
+    partition: u32,
+    index: i64,
+    result: watch::Receiver<Option<Result<i64>>>,
+}
+
+impl IntoFuture for Delivery {
+    type Output = Result<RecordMetadata>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+
+    fn into_future(mut self) -> Self::IntoFuture {
+        Box::pin(async move {
+            let base = wait_outcome(&mut self.result).await?;
+            Ok(RecordMetadata {
+                partition: self.partition,
+                offset: if base < 0 { -1 } else { base + self.index },
+            })
+        })
+    }
+}
+
+async fn wait_outcome(rx: &mut watch::Receiver<Option<Result<i64>>>) -> Result<i64> {
+    match rx.wait_for(Option::is_some).await {
+        Ok(value) => value.clone().unwrap_or(Err(Error::Closed)),
+        Err(_) => Err(Error::Closed),
+    }
+}
+
+async fn run_sender(
+    client: Client,
+    config: ProducerConfig,
+    topic: String,
+    partition: u32,
+    mut sealed: mpsc::Receiver<SealedBatch>,
+) {
+    while let Some(batch) = sealed.recv().await {
+        let result = match encode_batch(&batch.records, config.compression, ProducerStamp::NONE) {
+            Ok(bytes) => send_with_retries(&client, &config, &topic, partition, bytes).await,
+            Err(e) => Err(e.into()),
+        };
+        batch.outcome.result.send_replace(Some(result));
+    }
+}
+
+async fn send_with_retries(
+    client: &Client,
+    config: &ProducerConfig,
+    topic: &str,
+    partition: u32,
+    records: Bytes,
+) -> Result<i64> {
+    let mut backoff = config.retry_backoff;
+    let mut attempt = 0;
+    loop {
+        let request = ProduceRequest {
+            topic: topic.to_string(),
+            partition,
+            acks: config.acks.to_proto() as i32,
+            records: records.clone(),
+            timeout_ms: 0,
+        };
+        let result = client.broker().produce(request).await;
+        match result {
+            Ok(response) => return Ok(response.into_inner().base_offset),
+            Err(status) => {
+                let err = Error::from(status);
+                if !err.is_retriable() || attempt >= config.retries {
+                    return Err(err);
+                }
+                tracing::debug!(topic, partition, attempt, error = %err, "retrying produce");
+                attempt += 1;
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(2));
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! Machine-readable error reasons.
+//!
+//! The broker puts one of these in the `google.rpc.ErrorInfo` detail of every
+//! error status (domain [`DOMAIN`]), beside a sentence meant for people.
+//! Clients and scripts branch on the reason, never on the sentence.
+
+/// The `ErrorInfo.domain` of every mq error.
+pub const DOMAIN: &str = "mq";
+
+pub const INVALID_TOPIC_NAME: &str = "INVALID_TOPIC_NAME";
+pub const INVALID_PARTITIONS: &str = "INVALID_PARTITIONS";
+pub const INVALID_REPLICATION_FACTOR: &str = "INVALID_REPLICATION_FACTOR";
+pub const INVALID_CONFIG: &str = "INVALID_CONFIG";
+pub const INVALID_REQUEST: &str = "INVALID_REQUEST";
+pub const TOPIC_NOT_FOUND: &str = "TOPIC_NOT_FOUND";
+pub const PARTITION_NOT_FOUND: &str = "PARTITION_NOT_FOUND";
+pub const TOPIC_EXISTS: &str = "TOPIC_EXISTS";
+pub const CORRUPT_BATCH: &str = "CORRUPT_BATCH";
+pub const RECORD_TOO_LARGE: &str = "RECORD_TOO_LARGE";
+pub const OFFSET_OUT_OF_RANGE: &str = "OFFSET_OUT_OF_RANGE";
+pub const BACKLOG_FULL: &str = "BACKLOG_FULL";
+pub const STORAGE_ERROR: &str = "STORAGE_ERROR";
+pub const SHUTTING_DOWN: &str = "SHUTTING_DOWN";
