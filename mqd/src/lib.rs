@@ -1,0 +1,2 @@
+//! mqd, the mq broker, as a library so tests and benchmarks can drive it.
+pub mod log;
