@@ -208,10 +208,6 @@ impl Log {
         ))
     }
 
-    pub fn config(&self) -> &LogConfig {
-        &self.config
-    }
-
     pub fn set_config(&mut self, config: LogConfig) {
         self.config = config;
     }
@@ -383,15 +379,6 @@ impl Log {
         Ok(Some(info))
     }
 
-    /// Deletes every file of the log (the topic was deleted).
-    pub fn delete_all(self) -> Result<()> {
-        for segment in self.segments {
-            segment.delete()?;
-        }
-        let _ = std::fs::remove_file(self.dir.join(epoch::FILE_NAME));
-        let _ = std::fs::remove_dir(&self.dir);
-        Ok(())
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,169 @@
+//! Start-up and shutdown: open the data directory, recover every partition,
+//! start background tasks, bind the listener, serve until the shutdown
+//! token is cancelled, then drain, fsync and mark the shutdown clean.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use thiserror::Error;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::broker::{Broker, Identity, Limits};
+use crate::config::ValidConfig;
+use crate::data_dir::{DataDir, DataDirError};
+use crate::error::BrokerError;
+use crate::fsync::FsyncPolicy;
+use crate::meta::{Meta, MetaError};
+use crate::topics::{RegistrySettings, Topics};
+use crate::{grpc, tasks};
+
+/// Longest a fetch may long-poll, whatever the client asks.
+const MAX_FETCH_WAIT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Error)]
+pub enum BootError {
+    #[error(transparent)]
+    DataDir(#[from] DataDirError),
+    #[error(transparent)]
+    Meta(#[from] MetaError),
+    #[error("recovering partitions failed: {0}")]
+    Recovery(#[from] BrokerError),
+    #[error("cannot listen on {addr}: {source}; pick a free address with --listen (port 0 picks any free port)")]
+    Bind {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("gRPC server: {0}")]
+    Serve(String),
+    #[error("shutdown: {0}")]
+    Shutdown(String),
+}
+
+/// Runs the broker until `shutdown` is cancelled and the drain finishes.
+pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(), BootError> {
+    if config.peers.iter().any(|p| p.node_id != config.node_id) {
+        return Err(BootError::Unsupported(
+            "--peers names other nodes, but this mqd build runs single-node only (replication is not available yet); start without --peers".into(),
+        ));
+    }
+    let started = Instant::now();
+    let data_dir = DataDir::open(&config.data_dir)?;
+    let meta = Meta::open(&data_dir.path().join("meta"))?;
+    let cluster_id = meta.node_field("cluster_id", new_cluster_id)?;
+    tracing::info!(data_dir = %data_dir.path().display(), clean = data_dir.was_clean(), "recovering partitions");
+    let settings = RegistrySettings {
+        fsync: config.fsync,
+        topic_defaults: config.topic_defaults.clone(),
+        max_partitions_per_topic: config.max_partitions_per_topic,
+    };
+    let step = std::sync::atomic::AtomicUsize::new(0);
+    let progress = |done: usize, total: usize| {
+        let quarter = (done * 4 / total.max(1)).min(4);
+        if total >= 100 && step.fetch_max(quarter, std::sync::atomic::Ordering::Relaxed) < quarter {
+            tracing::info!("recovering {done}/{total} partitions");
+        }
+    };
+    let (topics, report) = Topics::open(data_dir.path(), meta, settings, data_dir.was_clean(), &progress)?;
+    tracing::info!(
+        topics = report.topics,
+        partitions = report.partitions,
+        truncated_segments = report.truncations.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "recovery done"
+    );
+
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| BootError::Bind { addr: config.listen, source })?;
+    let bound = listener
+        .local_addr()
+        .map_err(|source| BootError::Bind { addr: config.listen, source })?;
+    let advertised = config.advertise.clone().unwrap_or_else(|| bound.to_string());
+    let broker = Arc::new(Broker {
+        topics,
+        identity: Identity {
+            node_id: config.node_id,
+            cluster_id: cluster_id.clone(),
+            advertised: advertised.clone(),
+        },
+        limits: Limits {
+            max_fetch_bytes: config.max_fetch_bytes,
+            max_fetch_wait: MAX_FETCH_WAIT,
+        },
+        topic_defaults: config.topic_defaults.clone(),
+        shutdown: shutdown.clone(),
+    });
+
+    let tracker = TaskTracker::new();
+    tracker.spawn(tasks::retention(broker.clone(), config.retention_check_interval, shutdown.clone()));
+    if let FsyncPolicy::Interval(every) = config.fsync {
+        tracker.spawn(tasks::interval_fsync(broker.clone(), every, shutdown.clone()));
+    }
+    tracker.close();
+
+    let (router, mut health) = grpc::router(broker.clone())
+        .await
+        .map_err(|e| BootError::Serve(e.to_string()))?;
+    grpc::set_serving(&mut health, true).await;
+    let signal = shutdown.clone();
+    let mut server = tokio::spawn(
+        router.serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move { signal.cancelled().await }),
+    );
+    tracing::info!(
+        listen = %bound,
+        advertise = %advertised,
+        node_id = config.node_id,
+        cluster_id = %cluster_id,
+        fsync = %config.fsync,
+        metrics_listen = %config.metrics_listen,
+        "mqd ready"
+    );
+
+    tokio::select! {
+        result = &mut server => {
+            return Err(BootError::Serve(match result {
+                Ok(Ok(())) => "server stopped unexpectedly".to_string(),
+                Ok(Err(e)) => e.to_string(),
+                Err(e) => e.to_string(),
+            }));
+        }
+        _ = shutdown.cancelled() => {}
+    }
+    tracing::info!("shutting down: no new connections, draining requests");
+    grpc::set_serving(&mut health, false).await;
+    match tokio::time::timeout(config.shutdown_timeout, &mut server).await {
+        Ok(Ok(Ok(()))) => {}
+        Ok(Ok(Err(e))) => tracing::warn!(error = %e, "server ended with an error while draining"),
+        Ok(Err(e)) => tracing::warn!(error = %e, "server task failed while draining"),
+        Err(_) => {
+            tracing::warn!(timeout_ms = config.shutdown_timeout.as_millis() as u64, "drain timed out; closing remaining connections");
+            server.abort();
+        }
+    }
+    tracker.wait().await;
+
+    let closing = broker.clone();
+    tokio::task::spawn_blocking(move || closing.topics.close())
+        .await
+        .map_err(|e| BootError::Shutdown(e.to_string()))?
+        .map_err(|e| BootError::Shutdown(format!("final fsync failed: {e}")))?;
+    data_dir
+        .mark_clean()
+        .map_err(|e| BootError::Shutdown(format!("cannot record clean shutdown: {e}")))?;
+    tracing::info!("mqd stopped cleanly");
+    Ok(())
+}
+
+fn new_cluster_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    h.write_u32(std::process::id());
+    format!("{:016x}", h.finish())
+}

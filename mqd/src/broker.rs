@@ -1,0 +1,92 @@
+//! The broker's shared state: the topic registry, this node's identity, and
+//! request-level limits. gRPC services hold it in an `Arc` and delegate here.
+
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{BrokerError, Result};
+use crate::log::AppendInfo;
+use crate::partition::FetchResult;
+use crate::topics::Topics;
+
+/// Who this node is.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub node_id: u32,
+    pub cluster_id: String,
+    /// The address clients should use.
+    pub advertised: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_fetch_bytes: u32,
+    pub max_fetch_wait: Duration,
+}
+
+/// How long a produce waits before answering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AckLevel {
+    /// Answer once appended, without waiting for the fsync.
+    None,
+    /// Answer once visible to consumers (fsynced under policy `always`).
+    Leader,
+    /// All in-sync replicas; on one node the same as `Leader`.
+    All,
+}
+
+/// A partition's offsets for ListOffsets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OffsetSpec {
+    Earliest,
+    Latest,
+    Timestamp(i64),
+}
+
+pub struct Broker {
+    pub topics: Topics,
+    pub identity: Identity,
+    pub limits: Limits,
+    /// Broker-wide topic config defaults (for describing effective configs).
+    pub topic_defaults: std::collections::BTreeMap<String, String>,
+    /// Cancelled when shutdown starts: long polls and streams end early.
+    pub shutdown: CancellationToken,
+}
+
+impl Broker {
+    pub async fn produce(&self, topic: &str, partition: u32, records: &[u8], acks: AckLevel) -> Result<AppendInfo> {
+        if self.shutdown.is_cancelled() {
+            return Err(BrokerError::ShuttingDown);
+        }
+        let (t, p) = self.topics.partition(topic, partition)?;
+        let config = t.config();
+        let now = mq::record::now_ms();
+        p.append(records, &config, now, acks != AckLevel::None).await
+    }
+
+    /// Reads from a partition; `max_bytes` 0 means 1 MiB; waits end early at
+    /// shutdown.
+    pub async fn fetch(&self, topic: &str, partition: u32, offset: i64, max_bytes: u32, max_wait: Duration) -> Result<FetchResult> {
+        let (_, p) = self.topics.partition(topic, partition)?;
+        let max_bytes = match max_bytes {
+            0 => 1 << 20,
+            n => n.min(self.limits.max_fetch_bytes),
+        } as usize;
+        let max_wait = max_wait.min(self.limits.max_fetch_wait);
+        tokio::select! {
+            result = p.fetch(offset, max_bytes, max_wait) => result,
+            _ = self.shutdown.cancelled() => p.fetch(offset, max_bytes, Duration::ZERO).await,
+        }
+    }
+
+    pub fn list_offset(&self, topic: &str, partition: u32, spec: OffsetSpec) -> Result<(i64, i64)> {
+        let (_, p) = self.topics.partition(topic, partition)?;
+        let state = p.state();
+        Ok(match spec {
+            OffsetSpec::Earliest => (state.log_start, -1),
+            OffsetSpec::Latest => (state.high_watermark, -1),
+            OffsetSpec::Timestamp(ts) => (p.offset_for_timestamp(ts)?, ts),
+        })
+    }
+}

@@ -1,0 +1,55 @@
+//! The default config file, with every key documented. `mqd
+//! print-default-config` prints it; a test keeps it equal to the built-in
+//! defaults.
+
+pub const DEFAULT_CONFIG: &str = r#"# mqd configuration. Every key is optional; shown values are the defaults.
+# Environment variables MQD_<KEY> (for example MQD_DATA_DIR) and flags
+# (--data-dir) override this file.
+
+# Where logs and metadata live. Created if missing; locked while mqd runs.
+data_dir = "./data"
+# gRPC listener (data plane, admin, health, reflection). Port 0 picks a free port.
+listen = "127.0.0.1:7420"
+# Prometheus listener (reserved: the metrics endpoint is not served yet).
+metrics_listen = "127.0.0.1:7421"
+# This node's id in a cluster.
+node_id = 1
+# Address clients should use to reach this node (default: the bound listen address).
+# advertise = "10.0.0.5:7420"
+# Cluster peers as id=host:port,... (a single node needs none).
+peers = ""
+
+[log]
+# Level filter: error, warn, info, debug, trace, or a tracing directive list.
+# RUST_LOG, when set, wins.
+level = "info"
+# text or json.
+format = "text"
+
+[storage]
+# When appends reach the disk: always (fsync before acknowledging, shared
+# between concurrent producers), interval:<ms>, or never (the OS decides).
+fsync = "interval:1000"
+# How often retention looks for segments to delete.
+retention_check_interval_ms = 30000
+
+[limits]
+max_partitions_per_topic = 10000
+# Cap on bytes one fetch returns (a single larger batch is still returned).
+max_fetch_bytes = 16777216
+# How long a graceful shutdown may take before mqd exits anyway.
+shutdown_timeout_ms = 20000
+
+# Defaults for every topic's config; per-topic settings override them.
+[topic_defaults]
+# "retention.ms" = 604800000
+# "retention.bytes" = -1
+# "segment.bytes" = 1073741824
+# "segment.ms" = 604800000
+# "index.interval.bytes" = 4096
+# "max.message.bytes" = 1048576
+# "min.insync.replicas" = 1
+# "cleanup.policy" = "delete"
+# "max.backlog.bytes" = -1
+# "backlog.policy" = "reject"
+"#;

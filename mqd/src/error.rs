@@ -1,0 +1,43 @@
+//! The broker's domain errors. The gRPC layer maps them to statuses in one
+//! place (`grpc::status`); nothing below it sees a status code.
+
+use thiserror::Error;
+
+use crate::log::LogError;
+use crate::meta::MetaError;
+use crate::topic_config::ConfigError;
+
+#[derive(Debug, Error)]
+pub enum BrokerError {
+    #[error("invalid topic name {name:?}: {why}")]
+    InvalidTopicName { name: String, why: &'static str },
+    #[error("invalid partition count {requested}: {why}")]
+    InvalidPartitions { requested: u32, why: String },
+    #[error("invalid replication factor {requested}: this cluster has {available} broker(s); use a factor from 1 to {available}")]
+    InvalidReplicationFactor { requested: u32, available: u32 },
+    #[error("topic {0:?} already exists")]
+    TopicExists(String),
+    #[error("topic {name:?} does not exist{}", suggestion.as_ref().map(|s| format!("; did you mean {s:?}?")).unwrap_or_default())]
+    TopicNotFound {
+        name: String,
+        suggestion: Option<String>,
+    },
+    #[error("topic {topic:?} has no partition {partition}; its partitions are 0..{}", count.saturating_sub(1))]
+    PartitionNotFound {
+        topic: String,
+        partition: u32,
+        count: u32,
+    },
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Log(#[from] LogError),
+    #[error(transparent)]
+    Meta(#[from] MetaError),
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("the broker is shutting down; retry against another broker or after restart")]
+    ShuttingDown,
+}
+
+pub type Result<T, E = BrokerError> = std::result::Result<T, E>;

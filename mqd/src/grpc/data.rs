@@ -1,0 +1,180 @@
+//! The `mq.v1.Broker` service: converts and delegates to [`Broker`].
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::Stream;
+use mq::batch::batches;
+use mq::proto::broker_server::Broker as BrokerApi;
+use mq::proto::{
+    list_offsets_request::Spec, Acks, BrokerInfo, FetchRequest, FetchResponse, ListOffsetsRequest,
+    ListOffsetsResponse, MetadataRequest, MetadataResponse, PartitionMetadata, ProduceRequest,
+    ProduceResponse, SubscribeRequest, TopicMetadata,
+};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status};
+
+use super::status::{invalid_argument, to_status};
+use crate::broker::{AckLevel, Broker, OffsetSpec};
+use crate::topics::Topic;
+
+pub struct DataService {
+    broker: Arc<Broker>,
+}
+
+impl DataService {
+    pub fn new(broker: Arc<Broker>) -> Self {
+        DataService { broker }
+    }
+}
+
+/// How long a subscription waits per poll before checking the client is
+/// still there.
+const SUBSCRIBE_POLL: Duration = Duration::from_secs(5);
+
+#[tonic::async_trait]
+impl BrokerApi for DataService {
+    async fn produce(&self, request: Request<ProduceRequest>) -> Result<Response<ProduceResponse>, Status> {
+        let r = request.into_inner();
+        let acks = match Acks::try_from(r.acks) {
+            Ok(Acks::None) => AckLevel::None,
+            Ok(Acks::Leader) => AckLevel::Leader,
+            Ok(Acks::All) => AckLevel::All,
+            Err(_) => return Err(invalid_argument(format!("acks {} is not one of ACKS_LEADER (0), ACKS_NONE (1), ACKS_ALL (2)", r.acks))),
+        };
+        let info = self
+            .broker
+            .produce(&r.topic, r.partition, &r.records, acks)
+            .await
+            .map_err(to_status)?;
+        let log_start = self
+            .broker
+            .list_offset(&r.topic, r.partition, OffsetSpec::Earliest)
+            .map_or(0, |(o, _)| o);
+        Ok(Response::new(ProduceResponse {
+            base_offset: info.base_offset,
+            last_offset: info.last_offset,
+            log_start_offset: log_start,
+        }))
+    }
+
+    async fn fetch(&self, request: Request<FetchRequest>) -> Result<Response<FetchResponse>, Status> {
+        let r = request.into_inner();
+        let result = self
+            .broker
+            .fetch(&r.topic, r.partition, r.offset, r.max_bytes, Duration::from_millis(r.max_wait_ms as u64))
+            .await
+            .map_err(to_status)?;
+        Ok(Response::new(FetchResponse {
+            records: result.records,
+            high_watermark: result.high_watermark,
+            log_start_offset: result.log_start,
+            log_end_offset: result.log_end,
+        }))
+    }
+
+    type SubscribeStream = Pin<Box<dyn Stream<Item = Result<FetchResponse, Status>> + Send>>;
+
+    async fn subscribe(&self, request: Request<SubscribeRequest>) -> Result<Response<Self::SubscribeStream>, Status> {
+        let r = request.into_inner();
+        // Check the partition and offset now, so a bad request fails the call
+        // itself rather than the first stream message.
+        self.broker
+            .fetch(&r.topic, r.partition, r.offset, 1, Duration::ZERO)
+            .await
+            .map_err(to_status)?;
+        let (tx, rx) = mpsc::channel(4);
+        let broker = self.broker.clone();
+        tokio::spawn(async move {
+            let mut offset = r.offset;
+            loop {
+                let fetched = broker
+                    .fetch(&r.topic, r.partition, offset, r.max_bytes, SUBSCRIBE_POLL)
+                    .await;
+                let result = match fetched {
+                    Ok(result) => result,
+                    Err(e) => {
+                        let _ = tx.send(Err(to_status(e))).await;
+                        return;
+                    }
+                };
+                if let Some(Ok(last)) = batches(&result.records).last() {
+                    offset = last.next_offset();
+                }
+                if result.records.is_empty() {
+                    if tx.is_closed() || broker.shutdown.is_cancelled() {
+                        return;
+                    }
+                    continue;
+                }
+                let message = FetchResponse {
+                    records: result.records,
+                    high_watermark: result.high_watermark,
+                    log_start_offset: result.log_start,
+                    log_end_offset: result.log_end,
+                };
+                if tx.send(Ok(message)).await.is_err() || broker.shutdown.is_cancelled() {
+                    return;
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+
+    async fn list_offsets(&self, request: Request<ListOffsetsRequest>) -> Result<Response<ListOffsetsResponse>, Status> {
+        let r = request.into_inner();
+        let spec = match r.spec {
+            Some(Spec::Earliest(_)) => OffsetSpec::Earliest,
+            Some(Spec::Latest(_)) => OffsetSpec::Latest,
+            Some(Spec::TimestampMs(ts)) => OffsetSpec::Timestamp(ts),
+            None => return Err(invalid_argument("ListOffsets needs one of earliest, latest or timestamp_ms")),
+        };
+        let (offset, timestamp_ms) = self
+            .broker
+            .list_offset(&r.topic, r.partition, spec)
+            .map_err(to_status)?;
+        Ok(Response::new(ListOffsetsResponse { offset, timestamp_ms }))
+    }
+
+    async fn metadata(&self, request: Request<MetadataRequest>) -> Result<Response<MetadataResponse>, Status> {
+        let r = request.into_inner();
+        let topics: Vec<Arc<Topic>> = if r.topics.is_empty() {
+            self.broker.topics.list()
+        } else {
+            r.topics
+                .iter()
+                .map(|name| self.broker.topics.get(name))
+                .collect::<Result<_, _>>()
+                .map_err(to_status)?
+        };
+        let node = self.broker.identity.node_id;
+        let topics = topics
+            .iter()
+            .map(|t| TopicMetadata {
+                name: t.record().name,
+                partitions: t
+                    .partitions()
+                    .iter()
+                    .map(|p| PartitionMetadata {
+                        partition: p.id(),
+                        leader: node,
+                        replicas: vec![node],
+                        isr: vec![node],
+                        leader_epoch: p.state().leader_epoch.max(0) as u32,
+                    })
+                    .collect(),
+            })
+            .collect();
+        Ok(Response::new(MetadataResponse {
+            cluster_id: self.broker.identity.cluster_id.clone(),
+            controller_id: node,
+            brokers: vec![BrokerInfo {
+                node_id: node,
+                address: self.broker.identity.advertised.clone(),
+            }],
+            topics,
+        }))
+    }
+}

@@ -1,0 +1,74 @@
+//! Domain errors to gRPC statuses, in one place.
+//!
+//! Each status carries a sentence for people and a `google.rpc.ErrorInfo`
+//! detail with a machine-readable reason from `mq::reason` (and, where it
+//! helps a program recover, metadata such as the valid offset range).
+
+use std::collections::HashMap;
+
+use mq::reason;
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+use crate::error::BrokerError;
+use crate::log::LogError;
+
+pub fn to_status(err: BrokerError) -> Status {
+    let message = err.to_string();
+    let mut metadata = HashMap::new();
+    let (code, why) = match &err {
+        BrokerError::InvalidTopicName { .. } => (Code::InvalidArgument, reason::INVALID_TOPIC_NAME),
+        BrokerError::InvalidPartitions { .. } => (Code::InvalidArgument, reason::INVALID_PARTITIONS),
+        BrokerError::InvalidReplicationFactor { .. } => {
+            (Code::InvalidArgument, reason::INVALID_REPLICATION_FACTOR)
+        }
+        BrokerError::TopicExists(_) => (Code::AlreadyExists, reason::TOPIC_EXISTS),
+        BrokerError::TopicNotFound { suggestion, .. } => {
+            if let Some(s) = suggestion {
+                metadata.insert("suggestion".to_string(), s.clone());
+            }
+            (Code::NotFound, reason::TOPIC_NOT_FOUND)
+        }
+        BrokerError::PartitionNotFound { count, .. } => {
+            metadata.insert("partitions".to_string(), count.to_string());
+            (Code::NotFound, reason::PARTITION_NOT_FOUND)
+        }
+        BrokerError::Config(_) => (Code::InvalidArgument, reason::INVALID_CONFIG),
+        BrokerError::InvalidRequest(_) => (Code::InvalidArgument, reason::INVALID_REQUEST),
+        BrokerError::ShuttingDown => (Code::Unavailable, reason::SHUTTING_DOWN),
+        BrokerError::Meta(e) => {
+            tracing::error!(error = %e, "metadata store error");
+            (Code::Internal, reason::STORAGE_ERROR)
+        }
+        BrokerError::Log(log) => match log {
+            LogError::OffsetOutOfRange {
+                log_start,
+                high_watermark,
+                ..
+            } => {
+                metadata.insert("log_start_offset".to_string(), log_start.to_string());
+                metadata.insert("high_watermark".to_string(), high_watermark.to_string());
+                (Code::OutOfRange, reason::OFFSET_OUT_OF_RANGE)
+            }
+            LogError::InvalidBatch { .. } | LogError::EmptyRequest => {
+                (Code::InvalidArgument, reason::CORRUPT_BATCH)
+            }
+            LogError::BatchTooLarge { .. } => (Code::InvalidArgument, reason::RECORD_TOO_LARGE),
+            LogError::BacklogFull { .. } => (Code::ResourceExhausted, reason::BACKLOG_FULL),
+            LogError::Io { .. } | LogError::BadSegmentName { .. } => {
+                tracing::error!(error = %log, "storage error");
+                (Code::Internal, reason::STORAGE_ERROR)
+            }
+        },
+    };
+    Status::with_error_details(
+        code,
+        message,
+        ErrorDetails::with_error_info(why, reason::DOMAIN, metadata),
+    )
+}
+
+/// A request field that failed validation in the gRPC layer itself.
+pub fn invalid_argument(message: impl Into<String>) -> Status {
+    to_status(BrokerError::InvalidRequest(message.into()))
+}

@@ -1,0 +1,51 @@
+//! Background work: retention and interval fsync. Each task runs until the
+//! shutdown token is cancelled.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::broker::Broker;
+
+/// Deletes old segments of every partition every `every`.
+pub async fn retention(broker: Arc<Broker>, every: Duration, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.cancelled() => return,
+        }
+        let now = mq::record::now_ms();
+        for topic in broker.topics.list() {
+            let config = topic.config();
+            for p in topic.partitions() {
+                if let Err(e) = p.apply_retention(&config, now) {
+                    tracing::error!(topic = p.topic(), partition = p.id(), error = %e, "retention failed");
+                }
+            }
+        }
+    }
+}
+
+/// Fsyncs partitions with unflushed appends every `every` (policy `interval`).
+pub async fn interval_fsync(broker: Arc<Broker>, every: Duration, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.cancelled() => return,
+        }
+        for topic in broker.topics.list() {
+            for p in topic.partitions() {
+                if p.is_dirty() {
+                    if let Err(e) = p.flush().await {
+                        tracing::error!(topic = p.topic(), partition = p.id(), error = %e, "interval fsync failed");
+                    }
+                }
+            }
+        }
+    }
+}
