@@ -69,7 +69,13 @@ pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(),
             tracing::info!("recovering {done}/{total} partitions");
         }
     };
-    let (topics, report) = Topics::open(data_dir.path(), meta, settings, data_dir.was_clean(), &progress)?;
+    let (topics, report) = Topics::open(
+        data_dir.path(),
+        meta,
+        settings,
+        data_dir.was_clean(),
+        &progress,
+    )?;
     tracing::info!(
         topics = report.topics,
         partitions = report.partitions,
@@ -80,11 +86,18 @@ pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(),
 
     let listener = TcpListener::bind(config.listen)
         .await
-        .map_err(|source| BootError::Bind { addr: config.listen, source })?;
-    let bound = listener
-        .local_addr()
-        .map_err(|source| BootError::Bind { addr: config.listen, source })?;
-    let advertised = config.advertise.clone().unwrap_or_else(|| bound.to_string());
+        .map_err(|source| BootError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let bound = listener.local_addr().map_err(|source| BootError::Bind {
+        addr: config.listen,
+        source,
+    })?;
+    let advertised = config
+        .advertise
+        .clone()
+        .unwrap_or_else(|| bound.to_string());
     let broker = Arc::new(Broker {
         topics,
         identity: Identity {
@@ -101,9 +114,17 @@ pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(),
     });
 
     let tracker = TaskTracker::new();
-    tracker.spawn(tasks::retention(broker.clone(), config.retention_check_interval, shutdown.clone()));
+    tracker.spawn(tasks::retention(
+        broker.clone(),
+        config.retention_check_interval,
+        shutdown.clone(),
+    ));
     if let FsyncPolicy::Interval(every) = config.fsync {
-        tracker.spawn(tasks::interval_fsync(broker.clone(), every, shutdown.clone()));
+        tracker.spawn(tasks::interval_fsync(
+            broker.clone(),
+            every,
+            shutdown.clone(),
+        ));
     }
     tracker.close();
 
@@ -113,7 +134,9 @@ pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(),
     grpc::set_serving(&mut health, true).await;
     let signal = shutdown.clone();
     let mut server = tokio::spawn(
-        router.serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move { signal.cancelled().await }),
+        router.serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
+            signal.cancelled().await
+        }),
     );
     tracing::info!(
         listen = %bound,
@@ -142,7 +165,10 @@ pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(),
         Ok(Ok(Err(e))) => tracing::warn!(error = %e, "server ended with an error while draining"),
         Ok(Err(e)) => tracing::warn!(error = %e, "server task failed while draining"),
         Err(_) => {
-            tracing::warn!(timeout_ms = config.shutdown_timeout.as_millis() as u64, "drain timed out; closing remaining connections");
+            tracing::warn!(
+                timeout_ms = config.shutdown_timeout.as_millis() as u64,
+                "drain timed out; closing remaining connections"
+            );
             server.abort();
         }
     }
@@ -163,7 +189,11 @@ pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(),
 fn new_cluster_id() -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
     h.write_u32(std::process::id());
     format!("{:016x}", h.finish())
 }

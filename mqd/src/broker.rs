@@ -55,19 +55,33 @@ pub struct Broker {
 }
 
 impl Broker {
-    pub async fn produce(&self, topic: &str, partition: u32, records: &[u8], acks: AckLevel) -> Result<AppendInfo> {
+    pub async fn produce(
+        &self,
+        topic: &str,
+        partition: u32,
+        records: &[u8],
+        acks: AckLevel,
+    ) -> Result<AppendInfo> {
         if self.shutdown.is_cancelled() {
             return Err(BrokerError::ShuttingDown);
         }
         let (t, p) = self.topics.partition(topic, partition)?;
         let config = t.config();
         let now = mq::record::now_ms();
-        p.append(records, &config, now, acks != AckLevel::None).await
+        p.append(records, &config, now, acks != AckLevel::None)
+            .await
     }
 
     /// Reads from a partition; `max_bytes` 0 means 1 MiB; waits end early at
     /// shutdown.
-    pub async fn fetch(&self, topic: &str, partition: u32, offset: i64, max_bytes: u32, max_wait: Duration) -> Result<FetchResult> {
+    pub async fn fetch(
+        &self,
+        topic: &str,
+        partition: u32,
+        offset: i64,
+        max_bytes: u32,
+        max_wait: Duration,
+    ) -> Result<FetchResult> {
         let (_, p) = self.topics.partition(topic, partition)?;
         let max_bytes = match max_bytes {
             0 => 1 << 20,

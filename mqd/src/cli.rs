@@ -113,7 +113,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("mqd.toml");
         std::fs::write(&path, "listen = \"127.0.0.1:1\"\ndata_dir = \"/a\"\n").unwrap();
-        let cli = Cli::parse_from(["mqd", "--config", path.to_str().unwrap(), "--data-dir", "/b"]);
+        let cli = Cli::parse_from([
+            "mqd",
+            "--config",
+            path.to_str().unwrap(),
+            "--data-dir",
+            "/b",
+        ]);
         let (config, origin) = cli.resolve(None).unwrap();
         assert_eq!(config.listen, "127.0.0.1:1");
         assert_eq!(config.data_dir, PathBuf::from("/b"));

@@ -106,7 +106,10 @@ mod tests {
         let first = DataDir::open(dir.path()).unwrap();
         assert!(!first.was_clean());
         let err = DataDir::open(dir.path()).err().unwrap().to_string();
-        assert!(err.contains(&format!("pid {}", std::process::id())), "{err}");
+        assert!(
+            err.contains(&format!("pid {}", std::process::id())),
+            "{err}"
+        );
         first.mark_clean().unwrap();
         drop(first);
         let again = DataDir::open(dir.path()).unwrap();

@@ -20,7 +20,9 @@ impl FromStr for FsyncPolicy {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || format!("fsync policy {s:?} is not one of always, never, interval:<ms> (for example interval:1000)");
+        let err = || {
+            format!("fsync policy {s:?} is not one of always, never, interval:<ms> (for example interval:1000)")
+        };
         match s {
             "always" => Ok(FsyncPolicy::Always),
             "never" => Ok(FsyncPolicy::Never),

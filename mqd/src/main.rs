@@ -15,7 +15,10 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Some(Command::CheckConfig { file }) => {
-            return match cli.resolve(file.as_ref()).and_then(|(c, origin)| c.validate(&origin)) {
+            return match cli
+                .resolve(file.as_ref())
+                .and_then(|(c, origin)| c.validate(&origin))
+            {
                 Ok(_) => {
                     println!("config is valid");
                     ExitCode::SUCCESS
@@ -28,7 +31,10 @@ fn main() -> ExitCode {
         }
         None => {}
     }
-    let config = match cli.resolve(None).and_then(|(c, origin)| c.validate(&origin)) {
+    let config = match cli
+        .resolve(None)
+        .and_then(|(c, origin)| c.validate(&origin))
+    {
         Ok(c) => c,
         Err(e) => {
             eprintln!("mqd: {e}");
@@ -46,7 +52,9 @@ fn main() -> ExitCode {
 }
 
 fn run(config: mqd::config::ValidConfig) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async {
         let shutdown = CancellationToken::new();
         tokio::spawn(watch_signals(shutdown.clone()));
@@ -58,7 +66,10 @@ fn run(config: mqd::config::ValidConfig) -> anyhow::Result<()> {
 /// First SIGTERM or SIGINT: graceful shutdown. A second: exit at once.
 async fn watch_signals(shutdown: CancellationToken) {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
         tracing::error!("cannot install signal handlers; stop mqd with SIGKILL");
         return;
     };

@@ -94,7 +94,11 @@ impl Meta {
     }
 
     /// The value of a node identity field, creating it with `init` on first use.
-    pub fn node_field(&self, field: &str, init: impl FnOnce() -> String) -> Result<String, MetaError> {
+    pub fn node_field(
+        &self,
+        field: &str,
+        init: impl FnOnce() -> String,
+    ) -> Result<String, MetaError> {
         let key = format!("node/{field}");
         if let Some(v) = self.db.get(&key)? {
             return Ok(String::from_utf8_lossy(&v).into_owned());
@@ -132,7 +136,10 @@ mod tests {
         };
         let meta = Meta::open(dir.path()).unwrap();
         assert_eq!(meta.topics().unwrap(), vec![record]);
-        assert_eq!(meta.node_field("cluster_id", || "other".into()).unwrap(), id);
+        assert_eq!(
+            meta.node_field("cluster_id", || "other".into()).unwrap(),
+            id
+        );
         meta.delete_topic("orders").unwrap();
         assert!(meta.topics().unwrap().is_empty());
     }

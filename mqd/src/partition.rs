@@ -107,13 +107,21 @@ impl Partition {
                 if would_be > cap {
                     match config.backlog_policy {
                         BacklogPolicy::Reject => {
-                            return Err(LogError::BacklogFull { would_be, limit: cap }.into())
+                            return Err(LogError::BacklogFull {
+                                would_be,
+                                limit: cap,
+                            }
+                            .into())
                         }
                         BacklogPolicy::DropOldest => {
                             let (fits, deleted) = log.make_room(cap, valid.len_bytes(), now_ms)?;
                             self.log_deleted("max.backlog.bytes", &deleted, log.log_start());
                             if !fits {
-                                return Err(LogError::BacklogFull { would_be, limit: cap }.into());
+                                return Err(LogError::BacklogFull {
+                                    would_be,
+                                    limit: cap,
+                                }
+                                .into());
                             }
                         }
                     }
@@ -133,7 +141,9 @@ impl Partition {
                     }
                 });
             }
-            FsyncPolicy::Interval(_) | FsyncPolicy::Never => self.advance_high_watermark(info.last_offset + 1),
+            FsyncPolicy::Interval(_) | FsyncPolicy::Never => {
+                self.advance_high_watermark(info.last_offset + 1)
+            }
         }
         Ok(info)
     }
@@ -186,9 +196,14 @@ impl Partition {
             let log = self.log.lock();
             (log.active_file(), log.log_end())
         };
-        tokio::task::spawn_blocking(move || file.sync_data().map_err(LogError::io("fsync segment", path)))
-            .await
-            .map_err(|e| crate::error::BrokerError::InvalidRequest(format!("fsync task failed: {e}")))??;
+        tokio::task::spawn_blocking(move || {
+            file.sync_data()
+                .map_err(LogError::io("fsync segment", path))
+        })
+        .await
+        .map_err(|e| {
+            crate::error::BrokerError::InvalidRequest(format!("fsync task failed: {e}"))
+        })??;
         {
             let mut d = self.durability.lock();
             d.durable = d.durable.max(end);
@@ -205,14 +220,23 @@ impl Partition {
     }
 
     /// Reads from `offset`, waiting up to `max_wait` for data to arrive.
-    pub async fn fetch(&self, offset: i64, max_bytes: usize, max_wait: Duration) -> Result<FetchResult> {
+    pub async fn fetch(
+        &self,
+        offset: i64,
+        max_bytes: usize,
+        max_wait: Duration,
+    ) -> Result<FetchResult> {
         let deadline = Instant::now() + max_wait;
         let mut hw_rx = self.high_watermark.subscribe();
         loop {
             let hw = *hw_rx.borrow_and_update();
             let (plan, log_start, log_end) = {
                 let log = self.log.lock();
-                (log.plan_read(offset, max_bytes, hw)?, log.log_start(), log.log_end())
+                (
+                    log.plan_read(offset, max_bytes, hw)?,
+                    log.log_start(),
+                    log.log_end(),
+                )
             };
             let records = plan.execute()?;
             let now = Instant::now();

@@ -122,7 +122,9 @@ impl TopicConfig {
         check_keys(map)?;
         let get = |key: &str| -> &str {
             map.get(key).map(String::as_str).unwrap_or_else(|| {
-                KEYS.iter().find(|k| k.name == key).map_or("", |k| k.default)
+                KEYS.iter()
+                    .find(|k| k.name == key)
+                    .map_or("", |k| k.default)
             })
         };
         let config = TopicConfig {
@@ -151,7 +153,11 @@ impl TopicConfig {
             }
         }
         if config.segment_ms == 0 || config.retention_ms == 0 {
-            return Err(bad("retention.ms/segment.ms", "0", "a positive number of ms, or -1"));
+            return Err(bad(
+                "retention.ms/segment.ms",
+                "0",
+                "a positive number of ms, or -1",
+            ));
         }
         Ok(config)
     }
@@ -174,7 +180,12 @@ fn bad(key: &str, value: &str, expected: &str) -> ConfigError {
     }
 }
 
-fn int<'a>(get: impl Fn(&str) -> &'a str, key: &str, min: i64, max: i64) -> Result<i64, ConfigError> {
+fn int<'a>(
+    get: impl Fn(&str) -> &'a str,
+    key: &str,
+    min: i64,
+    max: i64,
+) -> Result<i64, ConfigError> {
     let value = get(key);
     let expected = || {
         if min == -1 {
@@ -183,7 +194,10 @@ fn int<'a>(get: impl Fn(&str) -> &'a str, key: &str, min: i64, max: i64) -> Resu
             format!("an integer from {min} to {max}")
         }
     };
-    let n: i64 = value.trim().parse().map_err(|_| bad(key, value, &expected()))?;
+    let n: i64 = value
+        .trim()
+        .parse()
+        .map_err(|_| bad(key, value, &expected()))?;
     if n < min || n > max {
         return Err(bad(key, value, &expected()));
     }
@@ -195,7 +209,10 @@ mod tests {
     use super::*;
 
     fn parse(pairs: &[(&str, &str)]) -> Result<TopicConfig, ConfigError> {
-        let overrides = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let overrides = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         TopicConfig::parse(&effective(&BTreeMap::new(), &overrides))
     }
 
@@ -211,11 +228,17 @@ mod tests {
     #[test]
     fn wrong_types_and_ranges_name_the_key() {
         let err = parse(&[("retention.ms", "soon")]).unwrap_err().to_string();
-        assert!(err.contains("retention.ms") && err.contains("integer"), "{err}");
+        assert!(
+            err.contains("retention.ms") && err.contains("integer"),
+            "{err}"
+        );
         assert!(parse(&[("segment.bytes", "10")]).is_err());
         assert!(parse(&[("backlog.policy", "block")]).is_err());
         assert!(parse(&[("cleanup.policy", "compact")]).is_err());
         let err = parse(&[("retention.mss", "1")]).unwrap_err().to_string();
-        assert!(err.contains("unknown topic config \"retention.mss\""), "{err}");
+        assert!(
+            err.contains("unknown topic config \"retention.mss\""),
+            "{err}"
+        );
     }
 }

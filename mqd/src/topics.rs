@@ -97,7 +97,15 @@ impl Topics {
             ))?;
             configs.insert(record.name.clone(), Arc::new(config));
         }
-        let opened = open_partitions(&dir, &jobs, &configs, settings.fsync, clean_shutdown, now, progress)?;
+        let opened = open_partitions(
+            &dir,
+            &jobs,
+            &configs,
+            settings.fsync,
+            clean_shutdown,
+            now,
+            progress,
+        )?;
         let mut report = RecoveryReport {
             topics: records.len(),
             partitions: total,
@@ -166,7 +174,10 @@ impl Topics {
         let topics = self.topics.read();
         let mut names: Vec<&String> = topics.keys().collect();
         names.sort();
-        names.into_iter().filter_map(|n| topics.get(n).cloned()).collect()
+        names
+            .into_iter()
+            .filter_map(|n| topics.get(n).cloned())
+            .collect()
     }
 
     pub async fn create(
@@ -301,14 +312,26 @@ impl Topics {
         Ok(())
     }
 
-    fn new_partition(&self, topic: &str, id: u32, config: &TopicConfig, now: i64) -> Result<Partition> {
+    fn new_partition(
+        &self,
+        topic: &str,
+        id: u32,
+        config: &TopicConfig,
+        now: i64,
+    ) -> Result<Partition> {
         let dir = partition_dir(&self.dir, topic, id);
         // Leftovers of a deleted topic of the same name must not come back.
         if dir.exists() {
-            std::fs::remove_dir_all(&dir).map_err(crate::log::LogError::io("clear partition dir", &dir))?;
+            std::fs::remove_dir_all(&dir)
+                .map_err(crate::log::LogError::io("clear partition dir", &dir))?;
         }
         let (log, _) = Log::open(&dir, config.log_config(), true, now)?;
-        Ok(Partition::new(Arc::from(topic), id, log, self.settings.fsync))
+        Ok(Partition::new(
+            Arc::from(topic),
+            id,
+            log,
+            self.settings.fsync,
+        ))
     }
 
     fn check_partition_count(&self, partitions: u32) -> Result<()> {
@@ -378,7 +401,9 @@ fn open_partitions(
     now: i64,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Vec<Opened>> {
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 8);
     let done = std::sync::atomic::AtomicUsize::new(0);
     let total = jobs.len();
     let chunk = total.div_ceil(threads).max(1);
@@ -391,8 +416,12 @@ fn open_partitions(
                     let mut out = Vec::with_capacity(slice.len());
                     for (topic, p) in slice {
                         let config = configs.get(topic).cloned().unwrap_or_default();
-                        let (log, truncations) =
-                            Log::open(&partition_dir(dir, topic, *p), config.log_config(), clean_shutdown, now)?;
+                        let (log, truncations) = Log::open(
+                            &partition_dir(dir, topic, *p),
+                            config.log_config(),
+                            clean_shutdown,
+                            now,
+                        )?;
                         for t in &truncations {
                             tracing::warn!(
                                 segment = %t.segment.display(), kept_bytes = t.kept_bytes,
@@ -400,7 +429,10 @@ fn open_partitions(
                                 "truncated a damaged or torn segment tail"
                             );
                         }
-                        out.push((Partition::new(Arc::from(topic.as_str()), *p, log, fsync), truncations));
+                        out.push((
+                            Partition::new(Arc::from(topic.as_str()), *p, log, fsync),
+                            truncations,
+                        ));
                         let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                         progress(n, total);
                     }
@@ -410,7 +442,13 @@ fn open_partitions(
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(BrokerError::InvalidRequest("partition recovery thread panicked".into()))))
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(BrokerError::InvalidRequest(
+                        "partition recovery thread panicked".into(),
+                    ))
+                })
+            })
             .collect()
     });
     let mut all = Vec::with_capacity(total);

@@ -49,7 +49,10 @@ pub struct DataDir {
 impl DataDir {
     pub fn new() -> Self {
         DataDir {
-            dir: tempfile::Builder::new().prefix("mq-e2e-").tempdir().unwrap(),
+            dir: tempfile::Builder::new()
+                .prefix("mq-e2e-")
+                .tempdir()
+                .unwrap(),
         }
     }
     pub fn path(&self) -> &Path {
@@ -60,7 +63,9 @@ impl DataDir {
     }
     /// The directory of one partition's log.
     pub fn partition(&self, topic: &str, partition: u32) -> PathBuf {
-        self.data().join("topics").join(format!("{topic}-{partition}"))
+        self.data()
+            .join("topics")
+            .join(format!("{topic}-{partition}"))
     }
 }
 
@@ -96,7 +101,8 @@ impl Mqd {
 
     /// Starts mqd with a config file's text.
     pub fn start_with_config(dir: &DataDir, config: &str, args: &[&str]) -> Mqd {
-        Self::try_start(dir, args, Some(config)).unwrap_or_else(|log| panic!("mqd did not start:\n{log}"))
+        Self::try_start(dir, args, Some(config))
+            .unwrap_or_else(|log| panic!("mqd did not start:\n{log}"))
     }
 
     /// Starts mqd; on failure returns what it logged.
@@ -131,12 +137,18 @@ impl Mqd {
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
             if let Some(status) = child.try_wait().unwrap() {
-                return (status, std::fs::read_to_string(&log_path).unwrap_or_default());
+                return (
+                    status,
+                    std::fs::read_to_string(&log_path).unwrap_or_default(),
+                );
             }
             if Instant::now() > deadline {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("mqd did not exit: {}", std::fs::read_to_string(&log_path).unwrap_or_default());
+                panic!(
+                    "mqd did not exit: {}",
+                    std::fs::read_to_string(&log_path).unwrap_or_default()
+                );
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -188,7 +200,10 @@ impl Mqd {
             if Instant::now() > deadline {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("mqd did not exit within {timeout:?} of SIGTERM:\n{}", self.log());
+                panic!(
+                    "mqd did not exit within {timeout:?} of SIGTERM:\n{}",
+                    self.log()
+                );
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -204,13 +219,17 @@ impl Drop for Mqd {
 fn spawn(dir: &DataDir, args: &[&str], config: Option<&str>) -> (Child, PathBuf) {
     static STARTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let seq = STARTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let log_path = dir.path().join(format!("mqd-{}-{seq}.log", std::process::id()));
+    let log_path = dir
+        .path()
+        .join(format!("mqd-{}-{seq}.log", std::process::id()));
     let log = File::create(&log_path).unwrap();
     let mut command = Command::new(mqd_binary());
-    command
-        .arg("--data-dir")
-        .arg(dir.data())
-        .args(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"]);
+    command.arg("--data-dir").arg(dir.data()).args([
+        "--listen",
+        "127.0.0.1:0",
+        "--metrics-listen",
+        "127.0.0.1:0",
+    ]);
     if let Some(text) = config {
         let path = dir.path().join(format!("mqd-{seq}.toml"));
         std::fs::write(&path, text).unwrap();
@@ -232,20 +251,32 @@ fn ready_address(log: &str) -> Option<String> {
 }
 
 /// Polls `check` until it returns Some or `timeout` passes.
-pub async fn wait_for<T>(timeout: Duration, what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
+pub async fn wait_for<T>(
+    timeout: Duration,
+    what: &str,
+    mut check: impl AsyncFnMut() -> Option<T>,
+) -> T {
     let deadline = Instant::now() + timeout;
     loop {
         if let Some(v) = check().await {
             return v;
         }
-        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
 /// Reads a partition from `from` to its high watermark with plain fetches,
 /// returning the raw batch bytes and the decoded records.
-pub async fn read_partition(client: &mq::Client, topic: &str, partition: u32, from: i64) -> (Vec<u8>, Vec<mq::ConsumedRecord>) {
+pub async fn read_partition(
+    client: &mq::Client,
+    topic: &str,
+    partition: u32,
+    from: i64,
+) -> (Vec<u8>, Vec<mq::ConsumedRecord>) {
     let mut broker = client.broker();
     let topic_arc: std::sync::Arc<str> = std::sync::Arc::from(topic);
     let mut raw = Vec::new();
@@ -264,11 +295,15 @@ pub async fn read_partition(client: &mq::Client, topic: &str, partition: u32, fr
             .unwrap()
             .into_inner();
         if response.records.is_empty() {
-            assert_eq!(offset, response.high_watermark, "empty fetch below the high watermark");
+            assert_eq!(
+                offset, response.high_watermark,
+                "empty fetch below the high watermark"
+            );
             return (raw, records);
         }
         raw.extend_from_slice(&response.records);
-        let decoded = mq::batch::decode_batches(response.records, &topic_arc, partition, offset).unwrap();
+        let decoded =
+            mq::batch::decode_batches(response.records, &topic_arc, partition, offset).unwrap();
         offset = decoded.last().unwrap().offset + 1;
         records.extend(decoded);
     }

@@ -20,7 +20,10 @@ async fn keyed_records_keep_order_and_survive_restart() {
     let dir = DataDir::new();
     let mut mqd = Mqd::start(&dir);
     let client = mqd.client().await;
-    Admin::new(&client).create_topic("events", PARTITIONS, &[]).await.unwrap();
+    Admin::new(&client)
+        .create_topic("events", PARTITIONS, &[])
+        .await
+        .unwrap();
 
     let mut producers = Vec::new();
     for p in 0..PRODUCERS {
@@ -31,7 +34,12 @@ async fn keyed_records_keep_order_and_survive_restart() {
             for i in 0..PER_PRODUCER {
                 let key = format!("p{p}-k{}", i % KEYS_PER_PRODUCER);
                 let value = format!("{key}:{i}");
-                last = Some(producer.send("events", Record::new(value).with_key(key)).await.unwrap());
+                last = Some(
+                    producer
+                        .send("events", Record::new(value).with_key(key))
+                        .await
+                        .unwrap(),
+                );
             }
             producer.flush().await.unwrap();
             last.unwrap().await.unwrap()
@@ -42,7 +50,10 @@ async fn keyed_records_keep_order_and_survive_restart() {
     }
 
     let mut consumer = Consumer::new(client.clone(), ConsumerConfig::default());
-    consumer.assign_topic("events", StartOffset::Earliest).await.unwrap();
+    consumer
+        .assign_topic("events", StartOffset::Earliest)
+        .await
+        .unwrap();
     let mut seen = 0usize;
     let mut last_seq: HashMap<String, usize> = HashMap::new();
     let mut partition_of: HashMap<String, u32> = HashMap::new();
@@ -75,7 +86,10 @@ async fn keyed_records_keep_order_and_survive_restart() {
     let client = mqd.client().await;
     for p in 0..PARTITIONS {
         let (after, _) = read_partition(&client, "events", p, 0).await;
-        assert!(after == before[p as usize], "partition {p} differs after restart");
+        assert!(
+            after == before[p as usize],
+            "partition {p} differs after restart"
+        );
     }
 }
 
@@ -86,7 +100,10 @@ async fn every_codec_round_trips_with_headers() {
     let dir = DataDir::new();
     let mqd = Mqd::start(&dir);
     let client = mqd.client().await;
-    Admin::new(&client).create_topic("codecs", 1, &[]).await.unwrap();
+    Admin::new(&client)
+        .create_topic("codecs", 1, &[])
+        .await
+        .unwrap();
     for (i, compression) in mq::batch::Compression::ALL.into_iter().enumerate() {
         let producer = Producer::new(
             client.clone(),
@@ -106,9 +123,15 @@ async fn every_codec_round_trips_with_headers() {
         let (_, records) = read_partition(&client, "codecs", 0, (i * 100) as i64).await;
         assert_eq!(records.len(), 100, "{compression}");
         for (j, r) in records.iter().enumerate() {
-            assert_eq!(r.value.as_deref().unwrap(), format!("{compression}-{j}").repeat(20).as_bytes());
+            assert_eq!(
+                r.value.as_deref().unwrap(),
+                format!("{compression}-{j}").repeat(20).as_bytes()
+            );
             assert_eq!(r.headers[0].key, "codec");
-            assert_eq!(r.headers[0].value.as_deref().unwrap(), compression.name().as_bytes());
+            assert_eq!(
+                r.headers[0].value.as_deref().unwrap(),
+                compression.name().as_bytes()
+            );
             assert_eq!(r.timestamp_ms, 1_700_000_000_000 + j as i64);
         }
     }

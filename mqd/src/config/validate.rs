@@ -113,9 +113,15 @@ impl ConfigFile {
             .parse::<FsyncPolicy>()
             .map_err(|e| invalid("storage.fsync", &self.storage.fsync, &e))?;
         if self.storage.retention_check_interval_ms == 0 {
-            return Err(invalid("storage.retention_check_interval_ms", "0", "a positive number of ms"));
+            return Err(invalid(
+                "storage.retention_check_interval_ms",
+                "0",
+                "a positive number of ms",
+            ));
         }
-        if self.limits.max_partitions_per_topic == 0 || self.limits.max_partitions_per_topic > 100_000 {
+        if self.limits.max_partitions_per_topic == 0
+            || self.limits.max_partitions_per_topic > 100_000
+        {
             return Err(invalid(
                 "limits.max_partitions_per_topic",
                 &self.limits.max_partitions_per_topic.to_string(),
@@ -135,7 +141,13 @@ impl ConfigFile {
                 toml::Value::String(s) => s.clone(),
                 toml::Value::Integer(i) => i.to_string(),
                 toml::Value::Boolean(b) => b.to_string(),
-                other => return Err(invalid("topic_defaults", &other.to_string(), "a string or an integer")),
+                other => {
+                    return Err(invalid(
+                        "topic_defaults",
+                        &other.to_string(),
+                        "a string or an integer",
+                    ))
+                }
             };
             topic_defaults.insert(k.clone(), value);
         }
@@ -143,7 +155,10 @@ impl ConfigFile {
             .map_err(|e| invalid("topic_defaults", "", &e.to_string()))?;
         let peers = parse_peers(&self.peers).map_err(|e| invalid("peers", &self.peers, &e))?;
         if let Some(a) = &self.advertise {
-            if a.rsplit_once(':').and_then(|(_, p)| p.parse::<u16>().ok()).is_none() {
+            if a.rsplit_once(':')
+                .and_then(|(_, p)| p.parse::<u16>().ok())
+                .is_none()
+            {
                 return Err(invalid("advertise", a, "HOST:PORT"));
             }
         }
@@ -157,7 +172,9 @@ impl ConfigFile {
             log_level: self.log.level.clone(),
             log_format,
             fsync,
-            retention_check_interval: Duration::from_millis(self.storage.retention_check_interval_ms),
+            retention_check_interval: Duration::from_millis(
+                self.storage.retention_check_interval_ms,
+            ),
             max_partitions_per_topic: self.limits.max_partitions_per_topic,
             max_fetch_bytes: self.limits.max_fetch_bytes,
             shutdown_timeout: Duration::from_millis(self.limits.shutdown_timeout_ms),
@@ -177,7 +194,11 @@ fn parse_peers(text: &str) -> Result<Vec<Peer>, String> {
             .trim()
             .parse::<u32>()
             .map_err(|_| format!("peer id {id:?} is not a number"))?;
-        if address.rsplit_once(':').and_then(|(_, p)| p.parse::<u16>().ok()).is_none() {
+        if address
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.parse::<u16>().ok())
+            .is_none()
+        {
             return Err(format!("peer address {address:?} is not HOST:PORT"));
         }
         if peers.iter().any(|p| p.node_id == node_id) {
@@ -208,19 +229,31 @@ mod tests {
 
     #[test]
     fn unknown_keys_name_the_key_and_line() {
-        let err = parse("listen = \"127.0.0.1:1\"\n[storage]\nfsink = \"always\"\n").unwrap_err().to_string();
-        assert!(err.contains("mqd.toml") && err.contains("fsink") && err.contains("line 3"), "{err}");
+        let err = parse("listen = \"127.0.0.1:1\"\n[storage]\nfsink = \"always\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("mqd.toml") && err.contains("fsink") && err.contains("line 3"),
+            "{err}"
+        );
     }
 
     #[test]
     fn bad_values_say_what_is_allowed() {
-        let err = parse("[storage]\nfsync = \"sometimes\"\n").unwrap_err().to_string();
-        assert!(err.contains("storage.fsync") && err.contains("interval:<ms>"), "{err}");
+        let err = parse("[storage]\nfsync = \"sometimes\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("storage.fsync") && err.contains("interval:<ms>"),
+            "{err}"
+        );
         let err = parse("listen = \"localhost\"\n").unwrap_err().to_string();
         assert!(err.contains("listen"), "{err}");
         let err = parse("node_id = \"one\"\n").unwrap_err().to_string();
         assert!(err.contains("node_id") && err.contains("line 1"), "{err}");
-        let err = parse("[topic_defaults]\n\"retention.ms\" = \"soon\"\n").unwrap_err().to_string();
+        let err = parse("[topic_defaults]\n\"retention.ms\" = \"soon\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("retention.ms"), "{err}");
         assert!(parse("peers = \"1=a\"").is_err());
         assert!(parse("[log]\nformat = \"xml\"").is_err());

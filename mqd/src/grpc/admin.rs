@@ -31,7 +31,9 @@ impl AdminService {
         TopicDescription {
             name: record.name.clone(),
             replication_factor: record.replication_factor,
-            configs: topic_config::effective(defaults, &record.configs).into_iter().collect(),
+            configs: topic_config::effective(defaults, &record.configs)
+                .into_iter()
+                .collect(),
             partitions: topic
                 .partitions()
                 .iter()
@@ -57,18 +59,29 @@ impl AdminService {
 
 #[tonic::async_trait]
 impl AdminApi for AdminService {
-    async fn create_topic(&self, request: Request<CreateTopicRequest>) -> Result<Response<TopicDescription>, Status> {
+    async fn create_topic(
+        &self,
+        request: Request<CreateTopicRequest>,
+    ) -> Result<Response<TopicDescription>, Status> {
         let r = request.into_inner();
         let topic = self
             .broker
             .topics
-            .create(&r.name, r.partitions, r.replication_factor, r.configs.into_iter().collect())
+            .create(
+                &r.name,
+                r.partitions,
+                r.replication_factor,
+                r.configs.into_iter().collect(),
+            )
             .await
             .map_err(to_status)?;
         Ok(Response::new(self.describe(&topic)))
     }
 
-    async fn list_topics(&self, request: Request<ListTopicsRequest>) -> Result<Response<ListTopicsResponse>, Status> {
+    async fn list_topics(
+        &self,
+        request: Request<ListTopicsRequest>,
+    ) -> Result<Response<ListTopicsResponse>, Status> {
         let filter = request.into_inner().filter;
         let topics = self
             .broker
@@ -86,12 +99,22 @@ impl AdminApi for AdminService {
         Ok(Response::new(ListTopicsResponse { topics }))
     }
 
-    async fn describe_topic(&self, request: Request<DescribeTopicRequest>) -> Result<Response<TopicDescription>, Status> {
-        let topic = self.broker.topics.get(&request.into_inner().name).map_err(to_status)?;
+    async fn describe_topic(
+        &self,
+        request: Request<DescribeTopicRequest>,
+    ) -> Result<Response<TopicDescription>, Status> {
+        let topic = self
+            .broker
+            .topics
+            .get(&request.into_inner().name)
+            .map_err(to_status)?;
         Ok(Response::new(self.describe(&topic)))
     }
 
-    async fn alter_topic_config(&self, request: Request<AlterTopicConfigRequest>) -> Result<Response<TopicDescription>, Status> {
+    async fn alter_topic_config(
+        &self,
+        request: Request<AlterTopicConfigRequest>,
+    ) -> Result<Response<TopicDescription>, Status> {
         let r = request.into_inner();
         let topic = self
             .broker
@@ -102,7 +125,10 @@ impl AdminApi for AdminService {
         Ok(Response::new(self.describe(&topic)))
     }
 
-    async fn add_partitions(&self, request: Request<AddPartitionsRequest>) -> Result<Response<TopicDescription>, Status> {
+    async fn add_partitions(
+        &self,
+        request: Request<AddPartitionsRequest>,
+    ) -> Result<Response<TopicDescription>, Status> {
         let r = request.into_inner();
         let topic = self
             .broker
@@ -113,7 +139,10 @@ impl AdminApi for AdminService {
         Ok(Response::new(self.describe(&topic)))
     }
 
-    async fn delete_topic(&self, request: Request<DeleteTopicRequest>) -> Result<Response<DeleteTopicResponse>, Status> {
+    async fn delete_topic(
+        &self,
+        request: Request<DeleteTopicRequest>,
+    ) -> Result<Response<DeleteTopicResponse>, Status> {
         self.broker
             .topics
             .delete(&request.into_inner().name)

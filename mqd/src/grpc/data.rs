@@ -36,13 +36,21 @@ const SUBSCRIBE_POLL: Duration = Duration::from_secs(5);
 
 #[tonic::async_trait]
 impl BrokerApi for DataService {
-    async fn produce(&self, request: Request<ProduceRequest>) -> Result<Response<ProduceResponse>, Status> {
+    async fn produce(
+        &self,
+        request: Request<ProduceRequest>,
+    ) -> Result<Response<ProduceResponse>, Status> {
         let r = request.into_inner();
         let acks = match Acks::try_from(r.acks) {
             Ok(Acks::None) => AckLevel::None,
             Ok(Acks::Leader) => AckLevel::Leader,
             Ok(Acks::All) => AckLevel::All,
-            Err(_) => return Err(invalid_argument(format!("acks {} is not one of ACKS_LEADER (0), ACKS_NONE (1), ACKS_ALL (2)", r.acks))),
+            Err(_) => {
+                return Err(invalid_argument(format!(
+                    "acks {} is not one of ACKS_LEADER (0), ACKS_NONE (1), ACKS_ALL (2)",
+                    r.acks
+                )))
+            }
         };
         let info = self
             .broker
@@ -60,11 +68,20 @@ impl BrokerApi for DataService {
         }))
     }
 
-    async fn fetch(&self, request: Request<FetchRequest>) -> Result<Response<FetchResponse>, Status> {
+    async fn fetch(
+        &self,
+        request: Request<FetchRequest>,
+    ) -> Result<Response<FetchResponse>, Status> {
         let r = request.into_inner();
         let result = self
             .broker
-            .fetch(&r.topic, r.partition, r.offset, r.max_bytes, Duration::from_millis(r.max_wait_ms as u64))
+            .fetch(
+                &r.topic,
+                r.partition,
+                r.offset,
+                r.max_bytes,
+                Duration::from_millis(r.max_wait_ms as u64),
+            )
             .await
             .map_err(to_status)?;
         Ok(Response::new(FetchResponse {
@@ -77,7 +94,10 @@ impl BrokerApi for DataService {
 
     type SubscribeStream = Pin<Box<dyn Stream<Item = Result<FetchResponse, Status>> + Send>>;
 
-    async fn subscribe(&self, request: Request<SubscribeRequest>) -> Result<Response<Self::SubscribeStream>, Status> {
+    async fn subscribe(
+        &self,
+        request: Request<SubscribeRequest>,
+    ) -> Result<Response<Self::SubscribeStream>, Status> {
         let r = request.into_inner();
         // Check the partition and offset now, so a bad request fails the call
         // itself rather than the first stream message.
@@ -123,22 +143,35 @@ impl BrokerApi for DataService {
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
 
-    async fn list_offsets(&self, request: Request<ListOffsetsRequest>) -> Result<Response<ListOffsetsResponse>, Status> {
+    async fn list_offsets(
+        &self,
+        request: Request<ListOffsetsRequest>,
+    ) -> Result<Response<ListOffsetsResponse>, Status> {
         let r = request.into_inner();
         let spec = match r.spec {
             Some(Spec::Earliest(_)) => OffsetSpec::Earliest,
             Some(Spec::Latest(_)) => OffsetSpec::Latest,
             Some(Spec::TimestampMs(ts)) => OffsetSpec::Timestamp(ts),
-            None => return Err(invalid_argument("ListOffsets needs one of earliest, latest or timestamp_ms")),
+            None => {
+                return Err(invalid_argument(
+                    "ListOffsets needs one of earliest, latest or timestamp_ms",
+                ))
+            }
         };
         let (offset, timestamp_ms) = self
             .broker
             .list_offset(&r.topic, r.partition, spec)
             .map_err(to_status)?;
-        Ok(Response::new(ListOffsetsResponse { offset, timestamp_ms }))
+        Ok(Response::new(ListOffsetsResponse {
+            offset,
+            timestamp_ms,
+        }))
     }
 
-    async fn metadata(&self, request: Request<MetadataRequest>) -> Result<Response<MetadataResponse>, Status> {
+    async fn metadata(
+        &self,
+        request: Request<MetadataRequest>,
+    ) -> Result<Response<MetadataResponse>, Status> {
         let r = request.into_inner();
         let topics: Vec<Arc<Topic>> = if r.topics.is_empty() {
             self.broker.topics.list()

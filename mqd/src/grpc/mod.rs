@@ -25,9 +25,13 @@ const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Builds the router with every service, and the health reporter that
 /// boot flips to serving once ready and back at shutdown.
-pub async fn router(broker: Arc<Broker>) -> Result<(Router, HealthReporter), tonic_reflection::server::Error> {
+pub async fn router(
+    broker: Arc<Broker>,
+) -> Result<(Router, HealthReporter), tonic_reflection::server::Error> {
     let (mut reporter, health) = tonic_health::server::health_reporter();
-    reporter.set_not_serving::<BrokerServer<data::DataService>>().await;
+    reporter
+        .set_not_serving::<BrokerServer<data::DataService>>()
+        .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(mq::proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -55,12 +59,24 @@ pub async fn router(broker: Arc<Broker>) -> Result<(Router, HealthReporter), ton
 /// Marks every service serving (or not) in grpc.health.v1.
 pub async fn set_serving(reporter: &mut HealthReporter, serving: bool) {
     if serving {
-        reporter.set_serving::<BrokerServer<data::DataService>>().await;
-        reporter.set_serving::<AdminServer<admin::AdminService>>().await;
-        reporter.set_service_status("", tonic_health::ServingStatus::Serving).await;
+        reporter
+            .set_serving::<BrokerServer<data::DataService>>()
+            .await;
+        reporter
+            .set_serving::<AdminServer<admin::AdminService>>()
+            .await;
+        reporter
+            .set_service_status("", tonic_health::ServingStatus::Serving)
+            .await;
     } else {
-        reporter.set_not_serving::<BrokerServer<data::DataService>>().await;
-        reporter.set_not_serving::<AdminServer<admin::AdminService>>().await;
-        reporter.set_service_status("", tonic_health::ServingStatus::NotServing).await;
+        reporter
+            .set_not_serving::<BrokerServer<data::DataService>>()
+            .await;
+        reporter
+            .set_not_serving::<AdminServer<admin::AdminService>>()
+            .await;
+        reporter
+            .set_service_status("", tonic_health::ServingStatus::NotServing)
+            .await;
     }
 }

@@ -18,7 +18,9 @@ pub fn to_status(err: BrokerError) -> Status {
     let mut metadata = HashMap::new();
     let (code, why) = match &err {
         BrokerError::InvalidTopicName { .. } => (Code::InvalidArgument, reason::INVALID_TOPIC_NAME),
-        BrokerError::InvalidPartitions { .. } => (Code::InvalidArgument, reason::INVALID_PARTITIONS),
+        BrokerError::InvalidPartitions { .. } => {
+            (Code::InvalidArgument, reason::INVALID_PARTITIONS)
+        }
         BrokerError::InvalidReplicationFactor { .. } => {
             (Code::InvalidArgument, reason::INVALID_REPLICATION_FACTOR)
         }

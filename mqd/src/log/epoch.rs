@@ -80,7 +80,8 @@ impl EpochCheckpoint {
         std::fs::File::open(&tmp)
             .and_then(|f| f.sync_all())
             .map_err(LogError::io("fsync epoch checkpoint", &tmp))?;
-        std::fs::rename(&tmp, &self.path).map_err(LogError::io("rename epoch checkpoint", &self.path))
+        std::fs::rename(&tmp, &self.path)
+            .map_err(LogError::io("rename epoch checkpoint", &self.path))
     }
 }
 
@@ -116,8 +117,14 @@ mod tests {
         assert_eq!(
             c.entries(),
             &[
-                EpochEntry { epoch: 0, start_offset: 0 },
-                EpochEntry { epoch: 3, start_offset: 42 }
+                EpochEntry {
+                    epoch: 0,
+                    start_offset: 0
+                },
+                EpochEntry {
+                    epoch: 3,
+                    start_offset: 42
+                }
             ]
         );
         c.truncate_from(42).unwrap();

@@ -37,7 +37,10 @@ pub enum LogError {
 }
 
 impl LogError {
-    pub fn io(op: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> LogError {
+    pub fn io(
+        op: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> LogError {
         let path = path.into();
         move |source| LogError::Io { op, path, source }
     }

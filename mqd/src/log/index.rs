@@ -83,7 +83,10 @@ impl<E: Entry> IndexFile<E> {
             Err(e) => return Err(LogError::io("read index", path)(e)),
         };
         let whole = bytes.len() / E::SIZE * E::SIZE;
-        let entries = bytes[..whole].chunks_exact(E::SIZE).map(E::decode).collect();
+        let entries = bytes[..whole]
+            .chunks_exact(E::SIZE)
+            .map(E::decode)
+            .collect();
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -179,9 +182,8 @@ impl IndexFile<OffsetEntry> {
         let mut keep = 0;
         let mut previous: Option<OffsetEntry> = None;
         for e in &self.entries {
-            let ordered = previous.is_none_or(|p| {
-                e.relative_offset > p.relative_offset && e.position > p.position
-            });
+            let ordered = previous
+                .is_none_or(|p| e.relative_offset > p.relative_offset && e.position > p.position);
             if !ordered || e.position as u64 >= size {
                 break;
             }

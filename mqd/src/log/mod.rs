@@ -191,7 +191,12 @@ impl Log {
             }
         }
         if segments.is_empty() {
-            segments.push(Segment::create(dir, 0, config.index_interval_bytes, now_ms)?);
+            segments.push(Segment::create(
+                dir,
+                0,
+                config.index_interval_bytes,
+                now_ms,
+            )?);
         }
         let mut epochs = EpochCheckpoint::open(dir);
         let end = segments.last().map_or(0, Segment::next_offset);
@@ -250,13 +255,21 @@ impl Log {
 
     /// The active segment's file, to fsync outside the partition lock.
     pub fn active_file(&self) -> (Arc<File>, PathBuf) {
-        (self.active().file().clone(), self.active().path().to_path_buf())
+        (
+            self.active().file().clone(),
+            self.active().path().to_path_buf(),
+        )
     }
 
     /// Appends validated batches, assigning offsets from the log end and
     /// stamping `leader_epoch`. Rolls the active segment first when the
     /// batches would overflow it or it is older than segment.ms.
-    pub fn append(&mut self, valid: &ValidBatches<'_>, leader_epoch: i32, now_ms: i64) -> Result<AppendInfo> {
+    pub fn append(
+        &mut self,
+        valid: &ValidBatches<'_>,
+        leader_epoch: i32,
+        now_ms: i64,
+    ) -> Result<AppendInfo> {
         let base_offset = self.log_end();
         let size = valid.len_bytes();
         let active = self.active();
@@ -378,7 +391,6 @@ impl Log {
         segment.delete()?;
         Ok(Some(info))
     }
-
 }
 
 #[cfg(test)]

@@ -16,15 +16,20 @@ impl Log {
     /// Deletes the oldest segments while they are older than `retention_ms`
     /// (by their newest record's timestamp) or while the log without them
     /// still holds at least `retention_bytes`. Negative limits are off.
-    pub fn apply_retention(&mut self, now_ms: i64, retention_ms: i64, retention_bytes: i64) -> Result<Deleted> {
+    pub fn apply_retention(
+        &mut self,
+        now_ms: i64,
+        retention_ms: i64,
+        retention_bytes: i64,
+    ) -> Result<Deleted> {
         let mut deleted = Deleted::default();
         while self.segments.len() > 1 {
             let oldest = &self.segments[0];
             let expired = retention_ms >= 0
                 && oldest.max_timestamp() >= 0
                 && now_ms - oldest.max_timestamp() > retention_ms;
-            let over_size = retention_bytes >= 0
-                && self.size_bytes() - oldest.size() >= retention_bytes as u64;
+            let over_size =
+                retention_bytes >= 0 && self.size_bytes() - oldest.size() >= retention_bytes as u64;
             if !(expired || over_size) {
                 break;
             }

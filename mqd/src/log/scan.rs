@@ -63,7 +63,11 @@ pub fn scan(
     };
     while pos < size {
         if size - pos < LOG_OVERHEAD as u64 {
-            return stop(pos, next, format!("{} trailing bytes, too few for a batch header", size - pos));
+            return stop(
+                pos,
+                next,
+                format!("{} trailing bytes, too few for a batch header", size - pos),
+            );
         }
         let mut prefix = [0u8; LOG_OVERHEAD];
         reader

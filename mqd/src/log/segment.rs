@@ -160,7 +160,13 @@ impl Segment {
     }
 
     /// Adds index entries for a batch written at `position`.
-    fn index_batch(&mut self, position: u64, base_offset: i64, max_ts: i64, len: u64) -> Result<()> {
+    fn index_batch(
+        &mut self,
+        position: u64,
+        base_offset: i64,
+        max_ts: i64,
+        len: u64,
+    ) -> Result<()> {
         let relative = (base_offset - self.base_offset) as u32;
         if position > 0 && self.bytes_since_index >= self.index_interval {
             self.offsets.append(OffsetEntry {
@@ -182,7 +188,12 @@ impl Segment {
     }
 
     /// Appends a chunk of whole batches whose offsets are already assigned.
-    pub fn append(&mut self, chunk: &[u8], batches: &[PendingBatch], next_offset: i64) -> Result<()> {
+    pub fn append(
+        &mut self,
+        chunk: &[u8],
+        batches: &[PendingBatch],
+        next_offset: i64,
+    ) -> Result<()> {
         let start = self.size;
         // Positional writes: the file cursor is never trusted, so a
         // reopened (possibly truncated) segment continues at its real end.

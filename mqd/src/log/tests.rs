@@ -32,7 +32,11 @@ fn read_all(log: &Log, from: i64) -> Vec<i64> {
     let mut offsets = Vec::new();
     let mut next = from;
     while next < log.log_end() {
-        let bytes = log.plan_read(next, 1000, log.log_end()).unwrap().execute().unwrap();
+        let bytes = log
+            .plan_read(next, 1000, log.log_end())
+            .unwrap()
+            .execute()
+            .unwrap();
         let records = decode_batches(bytes, &topic, 0, next).unwrap();
         assert!(!records.is_empty(), "no progress at {next}");
         for r in &records {
@@ -68,10 +72,19 @@ fn reads_stop_at_the_upper_bound_and_reject_out_of_range() {
     let bytes = log.plan_read(0, 1 << 20, 10).unwrap().execute().unwrap();
     let records = decode_batches(bytes, &std::sync::Arc::from("t"), 0, 0).unwrap();
     assert_eq!(records.len(), 10);
-    assert!(log.plan_read(10, 100, 10).unwrap().execute().unwrap().is_empty());
+    assert!(log
+        .plan_read(10, 100, 10)
+        .unwrap()
+        .execute()
+        .unwrap()
+        .is_empty());
     assert!(matches!(
         log.plan_read(11, 100, 10),
-        Err(LogError::OffsetOutOfRange { offset: 11, log_start: 0, high_watermark: 10 })
+        Err(LogError::OffsetOutOfRange {
+            offset: 11,
+            log_start: 0,
+            high_watermark: 10
+        })
     ));
 }
 
@@ -148,7 +161,11 @@ fn flipped_bytes_in_the_last_batch_are_found_even_after_clean_shutdown() {
     std::fs::write(&path, &bytes).unwrap();
     let (mut log, truncations) = Log::open(dir.path(), config(1 << 20), true, 0).unwrap();
     assert_eq!(truncations.len(), 1);
-    assert!(truncations[0].reason.contains("CRC"), "{}", truncations[0].reason);
+    assert!(
+        truncations[0].reason.contains("CRC"),
+        "{}",
+        truncations[0].reason
+    );
     assert_eq!(log.log_end(), 36);
     // The log accepts appends right after the good prefix.
     assert_eq!(append(&mut log, &one).base_offset, 36);
@@ -192,7 +209,10 @@ fn retention_deletes_whole_old_segments_and_moves_the_start() {
     assert!(deleted.segments > 0);
     assert!(log.log_start() > 0);
     assert!(log.segment_count() < segments);
-    assert!(matches!(log.plan_read(0, 100, log.log_end()), Err(LogError::OffsetOutOfRange { .. })));
+    assert!(matches!(
+        log.plan_read(0, 100, log.log_end()),
+        Err(LogError::OffsetOutOfRange { .. })
+    ));
     // By size: keep about 3000 bytes, never the active segment.
     log.apply_retention(30_000, -1, 3000).unwrap();
     assert!(log.size_bytes() >= 3000 || log.segment_count() == 1);
@@ -225,12 +245,24 @@ fn validation_rejects_bad_crc_lying_length_and_oversized_batches() {
     let mut bad_crc = good.to_vec();
     let n = bad_crc.len();
     bad_crc[n - 1] ^= 1;
-    assert!(matches!(validate_batches(&bad_crc, 1 << 20), Err(LogError::InvalidBatch { .. })));
+    assert!(matches!(
+        validate_batches(&bad_crc, 1 << 20),
+        Err(LogError::InvalidBatch { .. })
+    ));
     let mut lying = good.to_vec();
     lying[8..12].copy_from_slice(&(10_000i32).to_be_bytes());
-    assert!(matches!(validate_batches(&lying, 1 << 20), Err(LogError::InvalidBatch { .. })));
-    assert!(matches!(validate_batches(&good, 10), Err(LogError::BatchTooLarge { .. })));
-    assert!(matches!(validate_batches(&[], 10), Err(LogError::EmptyRequest)));
+    assert!(matches!(
+        validate_batches(&lying, 1 << 20),
+        Err(LogError::InvalidBatch { .. })
+    ));
+    assert!(matches!(
+        validate_batches(&good, 10),
+        Err(LogError::BatchTooLarge { .. })
+    ));
+    assert!(matches!(
+        validate_batches(&[], 10),
+        Err(LogError::EmptyRequest)
+    ));
     let two: Vec<u8> = [good.as_ref(), good.as_ref()].concat();
     assert_eq!(validate_batches(&two, 1 << 20).unwrap().records(), 6);
 }

@@ -5,4 +5,6 @@ mod codec;
 mod header;
 
 pub use codec::{decode_batches, encode_batch, CodecError, Compression, ProducerStamp};
-pub use header::{assign, batches, BatchError, BatchHeader, Batches, HEADER_LEN, LOG_OVERHEAD, MAGIC_V2};
+pub use header::{
+    assign, batches, BatchError, BatchHeader, Batches, HEADER_LEN, LOG_OVERHEAD, MAGIC_V2,
+};

@@ -69,7 +69,12 @@ impl Admin {
         let request = DescribeTopicRequest {
             name: name.to_string(),
         };
-        Ok(self.inner.clone().describe_topic(request).await?.into_inner())
+        Ok(self
+            .inner
+            .clone()
+            .describe_topic(request)
+            .await?
+            .into_inner())
     }
 
     /// Sets the `set` configs and returns the `delete` ones to their defaults.
@@ -99,7 +104,12 @@ impl Admin {
             name: name.to_string(),
             total,
         };
-        Ok(self.inner.clone().add_partitions(request).await?.into_inner())
+        Ok(self
+            .inner
+            .clone()
+            .add_partitions(request)
+            .await?
+            .into_inner())
     }
 
     pub async fn delete_topic(&self, name: &str) -> Result<()> {

@@ -96,10 +96,17 @@ impl Consumer {
     pub async fn assign(&mut self, topic: &str, partition: u32, start: StartOffset) -> Result<i64> {
         let offset = match start {
             StartOffset::Offset(o) => o,
-            StartOffset::Earliest => self.list_offset(topic, partition, Spec::Earliest(true)).await?,
-            StartOffset::Latest => self.list_offset(topic, partition, Spec::Latest(true)).await?,
+            StartOffset::Earliest => {
+                self.list_offset(topic, partition, Spec::Earliest(true))
+                    .await?
+            }
+            StartOffset::Latest => {
+                self.list_offset(topic, partition, Spec::Latest(true))
+                    .await?
+            }
             StartOffset::Timestamp(ts) => {
-                self.list_offset(topic, partition, Spec::TimestampMs(ts)).await?
+                self.list_offset(topic, partition, Spec::TimestampMs(ts))
+                    .await?
             }
         };
         if let Some(old) = self.fetchers.remove(&(topic.to_string(), partition)) {
