@@ -188,8 +188,9 @@ impl Mqd {
         assert!(status.success());
     }
 
-    /// SIGTERM and wait for the exit, up to `timeout`.
-    pub fn terminate(&mut self, timeout: Duration) -> ExitStatus {
+    /// SIGTERM and wait for the exit, up to `timeout`. Async, so the test's
+    /// own clients keep running and can answer the broker's GOAWAY.
+    pub async fn terminate(&mut self, timeout: Duration) -> ExitStatus {
         self.signal("TERM");
         let mut child = self.child.take().unwrap();
         let deadline = Instant::now() + timeout;

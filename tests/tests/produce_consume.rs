@@ -80,7 +80,7 @@ async fn keyed_records_keep_order_and_survive_restart() {
     for p in 0..PARTITIONS {
         before.push(read_partition(&client, "events", p, 0).await.0);
     }
-    assert_eq!(mqd.terminate(Duration::from_secs(20)).code(), Some(0));
+    assert_eq!(mqd.terminate(Duration::from_secs(20)).await.code(), Some(0));
 
     let mqd = Mqd::start(&dir);
     let client = mqd.client().await;
