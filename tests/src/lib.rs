@@ -192,6 +192,11 @@ impl Mqd {
     /// own clients keep running and can answer the broker's GOAWAY.
     pub async fn terminate(&mut self, timeout: Duration) -> ExitStatus {
         self.signal("TERM");
+        self.terminate_wait(timeout).await
+    }
+
+    /// Waits for the process to exit (after a signal sent by the test).
+    pub async fn terminate_wait(&mut self, timeout: Duration) -> ExitStatus {
         let mut child = self.child.take().unwrap();
         let deadline = Instant::now() + timeout;
         loop {
