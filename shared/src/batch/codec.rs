@@ -120,6 +120,7 @@ pub fn encode_batch(
         .map(|(i, r)| kp::Record {
             transactional: false,
             control: false,
+            delete_horizon: false,
             partition_leader_epoch: -1,
             producer_id: stamp.producer_id,
             producer_epoch: stamp.producer_epoch,

@@ -182,7 +182,12 @@ impl Producer {
         let queue = self.queue(topic, partition);
         let mut acc = queue.accumulator.lock().await;
         let size = record.approx_size();
-        if !acc.records.is_empty() && acc.bytes + size > self.inner.config.batch_bytes {
+        // A batch stores timestamps as 32-bit deltas from its first record.
+        let far_in_time = acc
+            .records
+            .first()
+            .is_some_and(|first| (record.timestamp_ms - first.timestamp_ms).abs() > i32::MAX as i64 / 2);
+        if !acc.records.is_empty() && (acc.bytes + size > self.inner.config.batch_bytes || far_in_time) {
             self.seal(&queue, &mut acc, topic).await?;
         }
         let outcome = match &acc.outcome {
