@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use thiserror::Error;
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tonic::transport::server::TcpIncoming;
 
 use crate::broker::{Broker, Identity, Limits};
 use crate::config::ValidConfig;
@@ -133,10 +133,13 @@ pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(),
         .map_err(|e| BootError::Serve(e.to_string()))?;
     grpc::set_serving(&mut health, true).await;
     let signal = shutdown.clone();
+    // Accepted sockets get TCP_NODELAY here: the builder's own setting only
+    // applies to listeners tonic binds itself, and with Nagle on, small
+    // responses wait for delayed ACKs (milliseconds per produce).
+    let incoming = TcpIncoming::from_listener(listener, true, Some(Duration::from_secs(60)))
+        .map_err(|e| BootError::Serve(e.to_string()))?;
     let mut server = tokio::spawn(
-        router.serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
-            signal.cancelled().await
-        }),
+        router.serve_with_incoming_shutdown(incoming, async move { signal.cancelled().await }),
     );
     tracing::info!(
         listen = %bound,

@@ -25,7 +25,10 @@ fn record() -> impl Strategy<Value = Record> {
         .prop_map(|(key, value, headers, timestamp_ms)| Record {
             key,
             value,
-            headers: headers.into_iter().map(|(key, value)| Header { key, value }).collect(),
+            headers: headers
+                .into_iter()
+                .map(|(key, value)| Header { key, value })
+                .collect(),
             timestamp_ms,
         })
 }
@@ -92,7 +95,11 @@ proptest! {
 
 #[test]
 fn idempotent_stamps_are_carried() {
-    let stamp = ProducerStamp { producer_id: 42, producer_epoch: 3, base_sequence: 100 };
+    let stamp = ProducerStamp {
+        producer_id: 42,
+        producer_epoch: 3,
+        base_sequence: 100,
+    };
     let records = vec![Record::new("a"), Record::new("b")];
     let encoded = encode_batch(&records, Compression::Zstd, stamp).unwrap();
     let header = BatchHeader::parse(&encoded).unwrap();

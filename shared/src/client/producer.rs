@@ -125,7 +125,9 @@ struct Inner {
     config: ProducerConfig,
     partition_counts: Mutex<HashMap<String, u32>>,
     sticky: Mutex<HashMap<String, u32>>,
-    queues: Mutex<HashMap<(String, u32), Arc<PartitionQueue>>>,
+    /// Topic -> partition -> queue; looked up by `&str`, so the send path
+    /// allocates nothing per record.
+    queues: Mutex<HashMap<String, HashMap<u32, Arc<PartitionQueue>>>>,
 }
 
 struct PartitionQueue {
@@ -183,11 +185,12 @@ impl Producer {
         let mut acc = queue.accumulator.lock().await;
         let size = record.approx_size();
         // A batch stores timestamps as 32-bit deltas from its first record.
-        let far_in_time = acc
-            .records
-            .first()
-            .is_some_and(|first| (record.timestamp_ms - first.timestamp_ms).abs() > i32::MAX as i64 / 2);
-        if !acc.records.is_empty() && (acc.bytes + size > self.inner.config.batch_bytes || far_in_time) {
+        let far_in_time = acc.records.first().is_some_and(|first| {
+            (record.timestamp_ms - first.timestamp_ms).abs() > i32::MAX as i64 / 2
+        });
+        if !acc.records.is_empty()
+            && (acc.bytes + size > self.inner.config.batch_bytes || far_in_time)
+        {
             self.seal(&queue, &mut acc, topic).await?;
         }
         let outcome = match &acc.outcome {
@@ -218,15 +221,17 @@ impl Producer {
     /// Sends every queued record and waits until the broker answered for all
     /// of them. Returns the first error among them, if any.
     pub async fn flush(&self) -> Result<()> {
-        let queues: Vec<((String, u32), Arc<PartitionQueue>)> = self
+        let queues: Vec<(String, Arc<PartitionQueue>)> = self
             .inner
             .queues
             .lock()
             .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .flat_map(|(topic, partitions)| {
+                partitions.values().map(move |q| (topic.clone(), q.clone()))
+            })
             .collect();
         let mut waits = Vec::new();
-        for ((topic, _), queue) in queues {
+        for (topic, queue) in queues {
             let mut acc = queue.accumulator.lock().await;
             if !acc.records.is_empty() {
                 self.seal(&queue, &mut acc, &topic).await?;
@@ -279,13 +284,17 @@ impl Producer {
 
     fn sticky_partition(&self, topic: &str, partitions: u32) -> u32 {
         let mut sticky = self.inner.sticky.lock();
-        let seed = crate::record::now_ms() as u32;
-        *sticky.entry(topic.to_string()).or_insert(seed % partitions)
+        if let Some(p) = sticky.get(topic) {
+            return *p % partitions;
+        }
+        let seed = crate::record::now_ms() as u32 % partitions;
+        sticky.insert(topic.to_string(), seed);
+        seed
     }
 
     fn queue(&self, topic: &str, partition: u32) -> Arc<PartitionQueue> {
         let mut queues = self.inner.queues.lock();
-        if let Some(q) = queues.get(&(topic.to_string(), partition)) {
+        if let Some(q) = queues.get(topic).and_then(|t| t.get(&partition)) {
             return q.clone();
         }
         let (tx, rx) = mpsc::channel(self.inner.config.max_queued_batches.max(1));
@@ -293,7 +302,10 @@ impl Producer {
             accumulator: tokio::sync::Mutex::new(Accumulator::default()),
             sealed: tx,
         });
-        queues.insert((topic.to_string(), partition), queue.clone());
+        queues
+            .entry(topic.to_string())
+            .or_default()
+            .insert(partition, queue.clone());
         tokio::spawn(run_sender(
             self.inner.client.clone(),
             self.inner.config.clone(),
