@@ -71,6 +71,11 @@ async fn retention_by_size_deletes_whole_old_segments() {
         err.metadata("log_start_offset"),
         Some(start.log_start_offset.to_string().as_str())
     );
+    // A consumer positioned below the start hears about it instead of stalling.
+    let mut consumer = mq::Consumer::new(client.clone(), mq::ConsumerConfig::default());
+    consumer.assign("sized", 0, mq::StartOffset::Offset(0)).await.unwrap();
+    let err = consumer.poll(Duration::from_secs(10)).await.unwrap_err();
+    assert_eq!(err.reason(), Some(reason::OFFSET_OUT_OF_RANGE), "{err}");
     // What is left is readable from the new start to the end.
     let (_, records) = read_partition(&client, "sized", 0, start.log_start_offset).await;
     assert_eq!(records.len() as i64, 400 - start.log_start_offset);
