@@ -1,14 +1,16 @@
 //! The README's five-minute tour, kept compiling by `cargo test`.
 
-use std::time::Duration;
 use mq::{Admin, Client, Consumer, ConsumerConfig, Producer, ProducerConfig, Record, StartOffset};
+use std::time::Duration;
 
 #[tokio::main]
 async fn main() -> mq::Result<()> {
     let client = Client::connect("http://127.0.0.1:7420").await?;
 
     // A topic with 4 partitions that keeps records for a day.
-    Admin::new(&client).create_topic("orders", 4, &[("retention.ms", "86400000")]).await?;
+    Admin::new(&client)
+        .create_topic("orders", 4, &[("retention.ms", "86400000")])
+        .await?;
 
     // Records with the same key go to the same partition, in order.
     let producer = Producer::new(client.clone(), ProducerConfig::default());
@@ -20,9 +22,14 @@ async fn main() -> mq::Result<()> {
 
     // Read every partition from the beginning.
     let mut consumer = Consumer::new(client, ConsumerConfig::default());
-    consumer.assign_topic("orders", StartOffset::Earliest).await?;
+    consumer
+        .assign_topic("orders", StartOffset::Earliest)
+        .await?;
     for record in consumer.poll(Duration::from_secs(1)).await? {
-        println!("p{} @{}: {:?}", record.partition, record.offset, record.value);
+        println!(
+            "p{} @{}: {:?}",
+            record.partition, record.offset, record.value
+        );
     }
     Ok(())
 }

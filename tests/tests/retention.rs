@@ -73,7 +73,10 @@ async fn retention_by_size_deletes_whole_old_segments() {
     );
     // A consumer positioned below the start hears about it instead of stalling.
     let mut consumer = mq::Consumer::new(client.clone(), mq::ConsumerConfig::default());
-    consumer.assign("sized", 0, mq::StartOffset::Offset(0)).await.unwrap();
+    consumer
+        .assign("sized", 0, mq::StartOffset::Offset(0))
+        .await
+        .unwrap();
     let err = consumer.poll(Duration::from_secs(10)).await.unwrap_err();
     assert_eq!(err.reason(), Some(reason::OFFSET_OUT_OF_RANGE), "{err}");
     // What is left is readable from the new start to the end.
