@@ -93,7 +93,7 @@ async fn main() -> anyhow_free::Result {
             {
                 Ok(_) => {}
                 Err(e) if e.reason() == Some(mq::reason::TOPIC_EXISTS) => {}
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(e),
             }
             let load = ProduceLoad {
                 topic,

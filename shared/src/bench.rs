@@ -238,7 +238,7 @@ fn new_histogram() -> Histogram<u64> {
 }
 
 fn summarize(h: &Histogram<u64>) -> Option<Latency> {
-    (h.len() > 0).then(|| Latency {
+    (!h.is_empty()).then(|| Latency {
         p50_us: h.value_at_quantile(0.50),
         p99_us: h.value_at_quantile(0.99),
         p999_us: h.value_at_quantile(0.999),
