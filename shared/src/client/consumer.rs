@@ -28,7 +28,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::batch::decode_batches;
+use crate::batch::{batches, decode_batches, CodecError};
 use crate::error::{Error, Result};
 use crate::proto::{list_offsets_request::Spec, FetchRequest, ListOffsetsRequest};
 use crate::record::ConsumedRecord;
@@ -182,6 +182,9 @@ impl Drop for Consumer {
     }
 }
 
+/// Fetches a partition ahead of the application. Raw responses go to a
+/// decoder task, so the next fetch is in flight while the previous one is
+/// decoded; the next offset comes from the batch headers, without decoding.
 async fn fetch_loop(
     client: Client,
     config: ConsumerConfig,
@@ -190,47 +193,66 @@ async fn fetch_loop(
     mut offset: i64,
     tx: mpsc::Sender<Chunk>,
 ) {
-    let mut broker = client.broker();
-    let mut backoff = Duration::from_millis(50);
-    loop {
-        let request = FetchRequest {
-            topic: topic.to_string(),
-            partition,
-            offset,
-            max_bytes: config.max_bytes,
-            max_wait_ms: config.max_wait.as_millis() as u32,
-        };
-        let response = match broker.fetch(request).await {
-            Ok(r) => r.into_inner(),
-            Err(status) => {
-                let err = Error::from(status);
-                if err.is_retriable() {
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(2));
-                    continue;
+    let (raw_tx, raw_rx) = mpsc::channel::<Result<(bytes::Bytes, i64)>>(2);
+    // Both halves run in this one task, so aborting it stops both and no
+    // stale chunk arrives after a partition is reassigned.
+    let decoder = decode_loop(topic.clone(), partition, raw_rx, tx);
+    let fetcher = async move {
+        let mut broker = client.broker();
+        let mut backoff = Duration::from_millis(50);
+        loop {
+            let request = FetchRequest {
+                topic: topic.to_string(),
+                partition,
+                offset,
+                max_bytes: config.max_bytes,
+                max_wait_ms: config.max_wait.as_millis() as u32,
+            };
+            let response = match broker.fetch(request).await {
+                Ok(r) => r.into_inner(),
+                Err(status) => {
+                    let err = Error::from(status);
+                    if err.is_retriable() {
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(Duration::from_secs(2));
+                        continue;
+                    }
+                    let _ = raw_tx.send(Err(err)).await;
+                    break;
                 }
-                let _ = tx.send(Err(err)).await;
-                return;
+            };
+            backoff = Duration::from_millis(50);
+            let next = match batches(&response.records).last() {
+                None => continue,
+                Some(Ok(last)) => last.next_offset(),
+                Some(Err(e)) => {
+                    let _ = raw_tx
+                        .send(Err(Error::from(CodecError::Kafka(e.to_string()))))
+                        .await;
+                    break;
+                }
+            };
+            if raw_tx.send(Ok((response.records, offset))).await.is_err() {
+                break;
             }
-        };
-        backoff = Duration::from_millis(50);
-        if response.records.is_empty() {
-            continue;
+            offset = next;
         }
-        let records = match decode_batches(response.records, &topic, partition, offset) {
-            Ok(r) => r,
-            Err(e) => {
-                let _ = tx.send(Err(e.into())).await;
-                return;
-            }
-        };
-        if let Some(last) = records.last() {
-            offset = last.offset + 1;
-        }
-        if records.is_empty() {
-            continue;
-        }
-        if tx.send(Ok(records)).await.is_err() {
+    };
+    tokio::join!(fetcher, decoder);
+}
+
+async fn decode_loop(
+    topic: Arc<str>,
+    partition: u32,
+    mut raw: mpsc::Receiver<Result<(bytes::Bytes, i64)>>,
+    tx: mpsc::Sender<Chunk>,
+) {
+    while let Some(item) = raw.recv().await {
+        let chunk = item.and_then(|(bytes, from)| {
+            decode_batches(bytes, &topic, partition, from).map_err(Error::from)
+        });
+        let failed = chunk.is_err();
+        if tx.send(chunk).await.is_err() || failed {
             return;
         }
     }
