@@ -151,19 +151,28 @@ pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(),
         "mqd ready"
     );
 
-    tokio::select! {
-        result = &mut server => {
+    let stopped_early = tokio::select! {
+        result = &mut server => Some(result),
+        _ = shutdown.cancelled() => None,
+    };
+    // A server that ended on its own is an error, unless shutdown was asked
+    // for already (a signal during recovery ends the server at once).
+    if let Some(result) = &stopped_early {
+        if !shutdown.is_cancelled() {
             return Err(BootError::Serve(match result {
                 Ok(Ok(())) => "server stopped unexpectedly".to_string(),
                 Ok(Err(e)) => e.to_string(),
                 Err(e) => e.to_string(),
             }));
         }
-        _ = shutdown.cancelled() => {}
     }
     tracing::info!("shutting down: no new connections, draining requests");
     grpc::set_serving(&mut health, false).await;
-    match tokio::time::timeout(config.shutdown_timeout, &mut server).await {
+    let drained = match stopped_early {
+        Some(result) => Ok(result),
+        None => tokio::time::timeout(config.shutdown_timeout, &mut server).await,
+    };
+    match drained {
         Ok(Ok(Ok(()))) => {}
         Ok(Ok(Err(e))) => tracing::warn!(error = %e, "server ended with an error while draining"),
         Ok(Err(e)) => tracing::warn!(error = %e, "server task failed while draining"),

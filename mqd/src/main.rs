@@ -7,12 +7,6 @@ use mqd::cli::{Cli, Command};
 use mqd::config::DEFAULT_CONFIG;
 use tokio_util::sync::CancellationToken;
 
-/// mimalloc keeps freed fetch and produce buffers for reuse; with the
-/// system allocator every multi-MiB buffer was a fresh mmap, and page
-/// faults plus zeroing took a quarter of the broker's CPU on the fetch path.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {

@@ -14,10 +14,6 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use mq::bench::{self, ProduceLoad, Progress, Report};
 
-/// As in mqd: reuse large buffers instead of faulting in fresh pages.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 struct Args {
     #[arg(long, env = "MQ_SERVER", default_value = "http://127.0.0.1:7420")]

@@ -266,3 +266,45 @@ fn validation_rejects_bad_crc_lying_length_and_oversized_batches() {
     let two: Vec<u8> = [good.as_ref(), good.as_ref()].concat();
     assert_eq!(validate_batches(&two, 1 << 20).unwrap().records(), 6);
 }
+
+#[test]
+fn the_active_segment_rolls_by_age() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = LogConfig {
+        segment_ms: 1000,
+        ..config(1 << 20)
+    };
+    let (mut log, _) = Log::open(dir.path(), config, true, 0).unwrap();
+    let valid_bytes = batch(2, 10, 1);
+    let valid = validate_batches(&valid_bytes, 1 << 20).unwrap();
+    log.append(&valid, 0, 0).unwrap();
+    log.append(&valid, 0, 999).unwrap();
+    assert_eq!(log.segment_count(), 1);
+    log.append(&valid, 0, 1000).unwrap();
+    assert_eq!(log.segment_count(), 2);
+    assert_eq!(read_all(&log, 0), (0..6).collect::<Vec<_>>());
+}
+
+#[test]
+fn leader_epochs_are_stamped_and_checkpointed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut log, _) = Log::open(dir.path(), config(1 << 20), true, 0).unwrap();
+    let bytes = batch(3, 10, 1);
+    let valid = validate_batches(&bytes, 1 << 20).unwrap();
+    log.append(&valid, 0, 0).unwrap();
+    log.append(&valid, 4, 0).unwrap();
+    let read = log.plan_read(3, 1 << 20, 6).unwrap().execute().unwrap();
+    assert_eq!(
+        mq::batch::BatchHeader::parse(&read).unwrap().leader_epoch(),
+        4
+    );
+    drop(log);
+    let (log, _) = Log::open(dir.path(), config(1 << 20), true, 0).unwrap();
+    let epochs: Vec<(i32, i64)> = log
+        .epochs()
+        .entries()
+        .iter()
+        .map(|e| (e.epoch, e.start_offset))
+        .collect();
+    assert_eq!(epochs, vec![(0, 0), (4, 3)]);
+}
