@@ -10,13 +10,8 @@ use crate::broker::Broker;
 
 /// Deletes old segments of every partition every `every`.
 pub async fn retention(broker: Arc<Broker>, every: Duration, shutdown: CancellationToken) {
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = shutdown.cancelled() => return,
-        }
+    let mut tick = ticker(every);
+    while next_tick(&mut tick, &shutdown).await {
         let now = mq::record::now_ms();
         for topic in broker.topics.list() {
             let config = topic.config();
@@ -31,13 +26,8 @@ pub async fn retention(broker: Arc<Broker>, every: Duration, shutdown: Cancellat
 
 /// Fsyncs partitions with unflushed appends every `every` (policy `interval`).
 pub async fn interval_fsync(broker: Arc<Broker>, every: Duration, shutdown: CancellationToken) {
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = shutdown.cancelled() => return,
-        }
+    let mut tick = ticker(every);
+    while next_tick(&mut tick, &shutdown).await {
         for topic in broker.topics.list() {
             for p in topic.partitions() {
                 if p.is_dirty() {
@@ -47,5 +37,20 @@ pub async fn interval_fsync(broker: Arc<Broker>, every: Duration, shutdown: Canc
                 }
             }
         }
+    }
+}
+
+/// An interval that skips missed ticks instead of bursting after a stall.
+fn ticker(every: Duration) -> tokio::time::Interval {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick
+}
+
+/// Waits for the next tick; false once shutdown has started.
+async fn next_tick(tick: &mut tokio::time::Interval, shutdown: &CancellationToken) -> bool {
+    tokio::select! {
+        _ = tick.tick() => true,
+        _ = shutdown.cancelled() => false,
     }
 }

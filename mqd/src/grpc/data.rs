@@ -57,14 +57,10 @@ impl BrokerApi for DataService {
             .produce(&r.topic, r.partition, &r.records, acks)
             .await
             .map_err(to_status)?;
-        let log_start = self
-            .broker
-            .list_offset(&r.topic, r.partition, OffsetSpec::Earliest)
-            .map_or(0, |(o, _)| o);
         Ok(Response::new(ProduceResponse {
             base_offset: info.base_offset,
             last_offset: info.last_offset,
-            log_start_offset: log_start,
+            log_start_offset: info.log_start,
         }))
     }
 

@@ -54,6 +54,8 @@ pub struct AppendInfo {
     pub last_offset: i64,
     pub records: i64,
     pub bytes: u64,
+    /// The log start offset right after the append (drop-oldest may move it).
+    pub log_start: i64,
 }
 
 /// A validated produce request: its batches, checked, ready to append.
@@ -300,6 +302,7 @@ impl Log {
             last_offset: next - 1,
             records: valid.records,
             bytes: size,
+            log_start: self.log_start(),
         })
     }
 
