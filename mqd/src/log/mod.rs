@@ -7,6 +7,7 @@
 //! layer owns. Callers serialise mutation (the partition holds the log in a
 //! mutex); reads plan under that lock and copy bytes outside it.
 
+pub mod buffers;
 pub mod epoch;
 pub mod error;
 pub mod index;

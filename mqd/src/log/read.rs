@@ -1,7 +1,7 @@
 //! Executing a planned read: copy bytes from a segment, trim to whole
 //! batches within the requested range.
 //!
-//! The only copy is the one from the page cache into the response buffer;
+//! The only copy is the one from the page cache into a pooled buffer;
 //! batches are returned as stored, and trimming is slicing.
 
 use std::fs::File;
@@ -11,6 +11,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use mq::batch::{BatchHeader, LOG_OVERHEAD};
 
+use super::buffers::ReadBuffer;
 use super::error::Result;
 use super::segment::Segment;
 
@@ -48,11 +49,12 @@ impl ReadPlan {
         let Some(file) = self.file else {
             return Ok(Bytes::new());
         };
-        let mut buf = Segment::read_at(&file, &self.path, self.position, self.len)?;
+        let mut buf = ReadBuffer::take(self.len);
+        Segment::read_at(&file, &self.path, self.position, self.len, &mut buf)?;
         let mut cursor = 0usize;
         let mut start = None;
         loop {
-            let rest = &buf[cursor..];
+            let rest = &buf.as_ref()[cursor..];
             if rest.len() < LOG_OVERHEAD {
                 break;
             }
@@ -62,14 +64,13 @@ impl ReadPlan {
                 // The first wanted batch is larger than what was read:
                 // read it whole, since a consumer must always progress.
                 if start.is_none() && (cursor as u64 + total as u64) <= self.available {
-                    let more = Segment::read_at(
-                        &file,
-                        &self.path,
-                        self.position + buf.len() as u64,
-                        cursor + total - buf.len(),
-                    )?;
-                    buf.extend_from_slice(&more);
-                    continue;
+                    let position = self.position + buf.len() as u64;
+                    let missing = cursor + total - buf.len();
+                    let before = buf.len();
+                    Segment::read_at(&file, &self.path, position, missing, &mut buf)?;
+                    if buf.len() > before {
+                        continue;
+                    }
                 }
                 break;
             }
@@ -93,6 +94,6 @@ impl ReadPlan {
         let Some(start) = start else {
             return Ok(Bytes::new());
         };
-        Ok(Bytes::from(buf).slice(start..cursor))
+        Ok(buf.freeze().slice(start..cursor))
     }
 }

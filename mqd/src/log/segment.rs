@@ -8,6 +8,7 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::buffers::ReadBuffer;
 use super::error::{LogError, Result};
 use super::index::{IndexFile, OffsetEntry, TimeEntry};
 use super::scan::{scan, ScanEnd, ScannedBatch};
@@ -216,21 +217,27 @@ impl Segment {
         Ok(())
     }
 
-    /// Reads up to `len` bytes at `position`.
-    pub fn read_at(file: &File, path: &Path, position: u64, len: usize) -> Result<Vec<u8>> {
-        let mut buf = vec![0u8; len];
-        let mut filled = 0;
-        while filled < len {
+    /// Appends up to `len` bytes read at `position` to `buf` (fewer at the
+    /// end of the file).
+    pub fn read_at(
+        file: &File,
+        path: &Path,
+        position: u64,
+        len: usize,
+        buf: &mut ReadBuffer,
+    ) -> Result<()> {
+        let mut read = 0;
+        while read < len {
             let n = file
-                .read_at(&mut buf[filled..], position + filled as u64)
+                .read_at(buf.spare(len - read), position + read as u64)
                 .map_err(LogError::io("read segment", path))?;
             if n == 0 {
                 break;
             }
-            filled += n;
+            buf.advance(n);
+            read += n;
         }
-        buf.truncate(filled);
-        Ok(buf)
+        Ok(())
     }
 
     /// Scans the batches from the index floor of `offset` to the end.
