@@ -1,13 +1,14 @@
 //! The broker's shared state: the topic registry, this node's identity, and
 //! request-level limits. gRPC services hold it in an `Arc` and delegate here.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{BrokerError, Result};
 use crate::log::AppendInfo;
-use crate::partition::FetchResult;
+use crate::partition::{FetchResult, Partition};
 use crate::topics::Topics;
 
 /// Who this node is.
@@ -62,14 +63,23 @@ impl Broker {
         records: &[u8],
         acks: AckLevel,
     ) -> Result<AppendInfo> {
+        self.write(topic, partition, records)?
+            .acknowledge(acks)
+            .await
+    }
+
+    /// Writes a produce request's batches now; the returned [`Written`]
+    /// waits for the acknowledgement. Requests written one after another
+    /// land in that order whatever order their acknowledgements finish in.
+    pub fn write(&self, topic: &str, partition: u32, records: &[u8]) -> Result<Written> {
         if self.shutdown.is_cancelled() {
             return Err(BrokerError::ShuttingDown);
         }
         let (t, p) = self.topics.partition(topic, partition)?;
         let config = t.config();
         let now = mq::record::now_ms();
-        p.append(records, &config, now, acks != AckLevel::None)
-            .await
+        let info = p.write(records, &config, now)?;
+        Ok(Written { partition: p, info })
     }
 
     /// Reads from a partition; `max_bytes` 0 means 1 MiB; waits end early at
@@ -102,5 +112,21 @@ impl Broker {
             OffsetSpec::Latest => (state.high_watermark, -1),
             OffsetSpec::Timestamp(ts) => (p.offset_for_timestamp(ts)?, ts),
         })
+    }
+}
+
+/// A produce request whose batches are in the log but not yet acknowledged.
+pub struct Written {
+    partition: Arc<Partition>,
+    info: AppendInfo,
+}
+
+impl Written {
+    /// Waits until the append satisfies `acks`, then says where it landed.
+    pub async fn acknowledge(self, acks: AckLevel) -> Result<AppendInfo> {
+        self.partition
+            .publish(self.info, acks != AckLevel::None)
+            .await?;
+        Ok(self.info)
     }
 }

@@ -97,6 +97,16 @@ impl Partition {
         now_ms: i64,
         wait_visible: bool,
     ) -> Result<AppendInfo> {
+        let info = self.write(records, config, now_ms)?;
+        self.publish(info, wait_visible).await?;
+        Ok(info)
+    }
+
+    /// The synchronous half of [`append`](Self::append): validates and
+    /// writes the batches. Appends are ordered by the calls to this, so a
+    /// stream of requests stays in order even when their acknowledgements
+    /// are awaited concurrently.
+    pub fn write(&self, records: &[u8], config: &TopicConfig, now_ms: i64) -> Result<AppendInfo> {
         // CRC checks run before the lock, so concurrent producers check in parallel.
         let valid = validate_batches(records, config.max_message_bytes)?;
         let info = {
@@ -131,6 +141,13 @@ impl Partition {
             log.append(&valid, epoch, now_ms)?
         };
         self.dirty.store(true, Ordering::Release);
+        Ok(info)
+    }
+
+    /// The asynchronous half of [`append`](Self::append): makes a written
+    /// append visible to consumers, by the fsync policy, and with
+    /// `wait_visible` waits until it is.
+    pub async fn publish(self: &Arc<Self>, info: AppendInfo, wait_visible: bool) -> Result<()> {
         match self.fsync {
             FsyncPolicy::Always if wait_visible => self.sync_to(info.last_offset + 1).await?,
             FsyncPolicy::Always => {
@@ -145,7 +162,7 @@ impl Partition {
                 self.advance_high_watermark(info.last_offset + 1)
             }
         }
-        Ok(info)
+        Ok(())
     }
 
     fn advance_high_watermark(&self, to: i64) {

@@ -21,3 +21,5 @@ pub const OFFSET_OUT_OF_RANGE: &str = "OFFSET_OUT_OF_RANGE";
 pub const BACKLOG_FULL: &str = "BACKLOG_FULL";
 pub const STORAGE_ERROR: &str = "STORAGE_ERROR";
 pub const SHUTTING_DOWN: &str = "SHUTTING_DOWN";
+/// An earlier batch of the same partition failed on this produce stream.
+pub const PRODUCE_ABORTED: &str = "PRODUCE_ABORTED";

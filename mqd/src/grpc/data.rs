@@ -10,14 +10,16 @@ use mq::proto::broker_server::Broker as BrokerApi;
 use mq::proto::{
     list_offsets_request::Spec, Acks, BrokerInfo, FetchRequest, FetchResponse, ListOffsetsRequest,
     ListOffsetsResponse, MetadataRequest, MetadataResponse, PartitionMetadata, ProduceRequest,
-    ProduceResponse, SubscribeRequest, TopicMetadata,
+    ProduceResponse, ProduceStreamRequest, ProduceStreamResponse, SubscribeRequest, TopicMetadata,
 };
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::{Request, Response, Status};
+use tonic::{Request, Response, Status, Streaming};
 
+use super::produce_stream;
 use super::status::{invalid_argument, to_status};
 use crate::broker::{AckLevel, Broker, OffsetSpec};
+use crate::error::BrokerError;
 use crate::topics::Topic;
 
 pub struct DataService {
@@ -41,17 +43,7 @@ impl BrokerApi for DataService {
         request: Request<ProduceRequest>,
     ) -> Result<Response<ProduceResponse>, Status> {
         let r = request.into_inner();
-        let acks = match Acks::try_from(r.acks) {
-            Ok(Acks::None) => AckLevel::None,
-            Ok(Acks::Leader) => AckLevel::Leader,
-            Ok(Acks::All) => AckLevel::All,
-            Err(_) => {
-                return Err(invalid_argument(format!(
-                    "acks {} is not one of ACKS_LEADER (0), ACKS_NONE (1), ACKS_ALL (2)",
-                    r.acks
-                )))
-            }
-        };
+        let acks = ack_level(r.acks).map_err(to_status)?;
         let info = self
             .broker
             .produce(&r.topic, r.partition, &r.records, acks)
@@ -62,6 +54,21 @@ impl BrokerApi for DataService {
             last_offset: info.last_offset,
             log_start_offset: info.log_start,
         }))
+    }
+
+    type ProduceStreamStream = ReceiverStream<Result<ProduceStreamResponse, Status>>;
+
+    async fn produce_stream(
+        &self,
+        request: Request<Streaming<ProduceStreamRequest>>,
+    ) -> Result<Response<Self::ProduceStreamStream>, Status> {
+        let (tx, rx) = mpsc::channel(16);
+        tokio::spawn(produce_stream::serve(
+            self.broker.clone(),
+            request.into_inner(),
+            tx,
+        ));
+        Ok(Response::new(ReceiverStream::new(rx)))
     }
 
     async fn fetch(
@@ -101,7 +108,9 @@ impl BrokerApi for DataService {
             .fetch(&r.topic, r.partition, r.offset, 1, Duration::ZERO)
             .await
             .map_err(to_status)?;
-        let (tx, rx) = mpsc::channel(4);
+        // One chunk ready behind the one being sent: enough to keep the
+        // stream busy, and a bound on what a slow subscriber pins in memory.
+        let (tx, rx) = mpsc::channel(1);
         let broker = self.broker.clone();
         tokio::spawn(async move {
             let mut offset = r.offset;
@@ -205,5 +214,17 @@ impl BrokerApi for DataService {
             }],
             topics,
         }))
+    }
+}
+
+/// The acks field of a produce request, checked.
+pub(super) fn ack_level(acks: i32) -> Result<AckLevel, BrokerError> {
+    match Acks::try_from(acks) {
+        Ok(Acks::None) => Ok(AckLevel::None),
+        Ok(Acks::Leader) => Ok(AckLevel::Leader),
+        Ok(Acks::All) => Ok(AckLevel::All),
+        Err(_) => Err(BrokerError::InvalidRequest(format!(
+            "acks {acks} is not one of ACKS_LEADER (0), ACKS_NONE (1), ACKS_ALL (2)"
+        ))),
     }
 }

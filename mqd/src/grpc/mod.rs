@@ -6,6 +6,7 @@
 
 mod admin;
 mod data;
+mod produce_stream;
 mod status;
 
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! The consumer: reads assigned partitions from chosen offsets.
 //!
-//! Each assigned partition has a fetch task that long-polls the broker and
+//! Each assigned partition has a task that subscribes to the partition and
 //! decodes whole batches off the async path of the application; decoded
 //! records wait in a small bounded queue, so a slow application slows the
 //! fetches instead of growing memory. [`Consumer::poll`] returns whatever
@@ -30,7 +30,7 @@ use tokio::task::JoinHandle;
 
 use crate::batch::{batches, decode_batches, CodecError};
 use crate::error::{Error, Result};
-use crate::proto::{list_offsets_request::Spec, FetchRequest, ListOffsetsRequest};
+use crate::proto::{list_offsets_request::Spec, ListOffsetsRequest, SubscribeRequest};
 use crate::record::ConsumedRecord;
 use crate::Client;
 
@@ -50,8 +50,6 @@ pub enum StartOffset {
 pub struct ConsumerConfig {
     /// Upper bound on bytes per fetch request.
     pub max_bytes: u32,
-    /// How long one fetch waits at the broker for new data.
-    pub max_wait: Duration,
     /// Decoded fetches buffered ahead of `poll`, across partitions.
     pub prefetch: usize,
 }
@@ -60,7 +58,6 @@ impl Default for ConsumerConfig {
     fn default() -> Self {
         ConsumerConfig {
             max_bytes: 1024 * 1024,
-            max_wait: Duration::from_millis(500),
             prefetch: 16,
         }
     }
@@ -182,9 +179,12 @@ impl Drop for Consumer {
     }
 }
 
-/// Fetches a partition ahead of the application. Raw responses go to a
-/// decoder task, so the next fetch is in flight while the previous one is
-/// decoded; the next offset comes from the batch headers, without decoding.
+/// Reads a partition ahead of the application over a Subscribe stream: the
+/// broker sends the next chunk as soon as the previous one is on its way,
+/// with no round trip per chunk, and HTTP/2 flow control holds it back when
+/// the application is slow. Raw chunks go to a decoder, so the next one is
+/// received while the previous one is decoded; the next offset comes from
+/// the batch headers, without decoding.
 async fn fetch_loop(
     client: Client,
     config: ConsumerConfig,
@@ -200,42 +200,49 @@ async fn fetch_loop(
     let fetcher = async move {
         let mut broker = client.broker();
         let mut backoff = Duration::from_millis(50);
-        loop {
-            let request = FetchRequest {
+        'subscribe: loop {
+            let request = SubscribeRequest {
                 topic: topic.to_string(),
                 partition,
                 offset,
                 max_bytes: config.max_bytes,
-                max_wait_ms: config.max_wait.as_millis() as u32,
             };
-            let response = match broker.fetch(request).await {
-                Ok(r) => r.into_inner(),
-                Err(status) => {
-                    let err = Error::from(status);
-                    if err.is_retriable() {
-                        tokio::time::sleep(backoff).await;
-                        backoff = (backoff * 2).min(Duration::from_secs(2));
-                        continue;
+            let failure = match broker.subscribe(request).await {
+                Ok(stream) => {
+                    let mut stream = stream.into_inner();
+                    loop {
+                        let response = match stream.message().await {
+                            Ok(Some(response)) => response,
+                            Ok(None) => break Error::Closed,
+                            Err(status) => break Error::from(status),
+                        };
+                        backoff = Duration::from_millis(50);
+                        let next = match batches(&response.records).last() {
+                            None => continue,
+                            Some(Ok(last)) => last.next_offset(),
+                            Some(Err(e)) => {
+                                let err = Error::from(CodecError::Kafka(e.to_string()));
+                                let _ = raw_tx.send(Err(err)).await;
+                                break 'subscribe;
+                            }
+                        };
+                        if raw_tx.send(Ok((response.records, offset))).await.is_err() {
+                            break 'subscribe;
+                        }
+                        offset = next;
                     }
-                    let _ = raw_tx.send(Err(err)).await;
-                    break;
                 }
+                Err(status) => Error::from(status),
             };
-            backoff = Duration::from_millis(50);
-            let next = match batches(&response.records).last() {
-                None => continue,
-                Some(Ok(last)) => last.next_offset(),
-                Some(Err(e)) => {
-                    let _ = raw_tx
-                        .send(Err(Error::from(CodecError::Kafka(e.to_string()))))
-                        .await;
-                    break;
-                }
-            };
-            if raw_tx.send(Ok((response.records, offset))).await.is_err() {
-                break;
+            // A stream the broker ended (shutdown) is resumed like a
+            // dropped connection.
+            if matches!(failure, Error::Closed) || failure.is_retriable() {
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(2));
+                continue;
             }
-            offset = next;
+            let _ = raw_tx.send(Err(failure)).await;
+            break;
         }
     };
     tokio::join!(fetcher, decoder);

@@ -2,13 +2,16 @@
 //!
 //! Records are gathered per partition into batches that are sent when they
 //! reach `batch_bytes` or when `linger` has passed since their first record.
-//! Each partition has one sender task with at most one request in flight, so
-//! records of one partition arrive in the order they were sent. A full
-//! queue of sealed batches makes [`Producer::send`] wait (backpressure).
+//! Each partition has one sender task that keeps up to `max_in_flight`
+//! batches in flight on one ProduceStream, which the broker appends in
+//! order, so records of one partition are stored in the order they were
+//! sent. A full queue of sealed batches makes [`Producer::send`] wait
+//! (backpressure).
 //!
-//! Retries resend a whole batch after a retriable error (unreachable broker,
-//! UNAVAILABLE) with exponential backoff. Without an idempotent producer a
-//! retry after a lost response can store a batch twice (at-least-once).
+//! Retries resend the unanswered batches, in order, after a retriable error
+//! (unreachable broker, UNAVAILABLE) with exponential backoff. Without an
+//! idempotent producer a retry after a lost answer can store a batch twice
+//! (at-least-once).
 //!
 //! ```no_run
 //! # async fn demo() -> mq::Result<()> {
@@ -22,7 +25,7 @@
 //! # Ok(()) }
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -90,6 +93,9 @@ pub struct ProducerConfig {
     pub retry_backoff: Duration,
     /// Sealed batches queued per partition before `send` waits.
     pub max_queued_batches: usize,
+    /// Batches per partition sent but not yet answered. More than one
+    /// hides the round trip; order is kept either way.
+    pub max_in_flight: usize,
 }
 
 impl Default for ProducerConfig {
@@ -102,6 +108,7 @@ impl Default for ProducerConfig {
             retries: 5,
             retry_backoff: Duration::from_millis(100),
             max_queued_batches: 8,
+            max_in_flight: 5,
         }
     }
 }
@@ -128,6 +135,7 @@ struct Inner {
     /// Topic -> partition -> queue; looked up by `&str`, so the send path
     /// allocates nothing per record.
     queues: Mutex<HashMap<String, HashMap<u32, Arc<PartitionQueue>>>>,
+    failed: Arc<Mutex<Option<Error>>>,
 }
 
 struct PartitionQueue {
@@ -147,6 +155,17 @@ struct Accumulator {
 /// The result of one batch: its base offset, shared by all its records.
 struct Outcome {
     result: watch::Sender<Option<Result<i64>>>,
+    /// The producer's first failure since the last flush.
+    failed: Arc<Mutex<Option<Error>>>,
+}
+
+impl Outcome {
+    fn finish(&self, result: Result<i64>) {
+        if let Err(e) = &result {
+            self.failed.lock().get_or_insert_with(|| e.clone());
+        }
+        self.result.send_replace(Some(result));
+    }
 }
 
 struct SealedBatch {
@@ -163,6 +182,7 @@ impl Producer {
                 partition_counts: Mutex::new(HashMap::new()),
                 sticky: Mutex::new(HashMap::new()),
                 queues: Mutex::new(HashMap::new()),
+                failed: Arc::new(Mutex::new(None)),
             }),
         }
     }
@@ -198,6 +218,7 @@ impl Producer {
             None => {
                 let outcome = Arc::new(Outcome {
                     result: watch::channel(None).0,
+                    failed: self.inner.failed.clone(),
                 });
                 acc.outcome = Some(outcome.clone());
                 self.start_linger_timer(queue.clone(), topic.to_string(), acc.generation);
@@ -219,7 +240,8 @@ impl Producer {
     }
 
     /// Sends every queued record and waits until the broker answered for all
-    /// of them. Returns the first error among them, if any.
+    /// of them. Returns the first batch failure since the previous flush, if
+    /// any (each record's own [`Delivery`] says whether it was stored).
     pub async fn flush(&self) -> Result<()> {
         let queues: Vec<(String, Arc<PartitionQueue>)> = self
             .inner
@@ -240,14 +262,13 @@ impl Producer {
                 waits.push(last.result.subscribe());
             }
         }
-        let mut first_error = None;
         for mut rx in waits {
-            let result = wait_outcome(&mut rx).await;
-            if let Err(e) = result {
-                first_error.get_or_insert(e);
-            }
+            let _ = wait_outcome(&mut rx).await;
         }
-        first_error.map_or(Ok(()), Err)
+        match self.inner.failed.lock().take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     async fn partition_count(&self, topic: &str) -> Result<u32> {
@@ -387,6 +408,30 @@ async fn wait_outcome(rx: &mut watch::Receiver<Option<Result<i64>>>) -> Result<i
     }
 }
 
+/// One sealed batch on its way: encoded once, resent as it is.
+struct InFlight {
+    id: u64,
+    records: Bytes,
+    outcome: Arc<Outcome>,
+    attempts: u32,
+}
+
+type ResponseStream = tonic::Streaming<proto::ProduceStreamResponse>;
+
+/// The open ProduceStream of one partition sender.
+struct Lane {
+    requests: mpsc::Sender<proto::ProduceStreamRequest>,
+    responses: ResponseStream,
+}
+
+/// How long an idle partition keeps its stream open.
+const IDLE_STREAM: Duration = Duration::from_secs(10);
+
+/// Sends one partition's sealed batches in order, up to `max_in_flight` at
+/// a time on one ProduceStream. On a failure the stream is dropped and the
+/// unanswered batches are resent in their order on a new one: the broker
+/// refuses every batch of the partition after a failed one on the same
+/// stream, so none of them was written and none can land out of order.
 async fn run_sender(
     client: Client,
     config: ProducerConfig,
@@ -394,45 +439,216 @@ async fn run_sender(
     partition: u32,
     mut sealed: mpsc::Receiver<SealedBatch>,
 ) {
-    while let Some(batch) = sealed.recv().await {
-        let result = match encode_batch(&batch.records, config.compression, ProducerStamp::NONE) {
-            Ok(bytes) => send_with_retries(&client, &config, &topic, partition, bytes).await,
-            Err(e) => Err(e.into()),
-        };
-        batch.outcome.result.send_replace(Some(result));
+    let max_in_flight = config.max_in_flight.max(1);
+    let mut in_flight: VecDeque<InFlight> = VecDeque::new();
+    let mut lane: Option<Lane> = None;
+    let mut next_id = 0u64;
+    let mut backoff = config.retry_backoff;
+    let mut input_open = true;
+    loop {
+        if lane.is_none() && !in_flight.is_empty() {
+            match open_lane(
+                &client,
+                &topic,
+                partition,
+                &config,
+                &mut in_flight,
+                &mut next_id,
+            )
+            .await
+            {
+                Ok(opened) => lane = Some(opened),
+                Err(err) => {
+                    fail_or_keep(&mut in_flight, &err, &config, true);
+                    if err.is_retriable() {
+                        pause(&mut backoff).await;
+                    }
+                    continue;
+                }
+            }
+        }
+        if !input_open && in_flight.is_empty() {
+            return;
+        }
+        tokio::select! {
+            batch = sealed.recv(), if input_open && in_flight.len() < max_in_flight => {
+                let Some(batch) = batch else {
+                    input_open = false;
+                    continue;
+                };
+                let records = match encode_batch(&batch.records, config.compression, ProducerStamp::NONE) {
+                    Ok(records) => records,
+                    Err(e) => {
+                        batch.outcome.finish(Err(e.into()));
+                        continue;
+                    }
+                };
+                let entry = InFlight { id: next_id, records, outcome: batch.outcome, attempts: 0 };
+                next_id += 1;
+                if let Some(open) = &lane {
+                    let request = stream_request(&topic, partition, &config, &entry);
+                    if open.requests.send(request).await.is_err() {
+                        lane = None; // resent with the others when reopened
+                    }
+                }
+                in_flight.push_back(entry);
+            }
+            answer = next_answer(&mut lane), if lane.is_some() && !in_flight.is_empty() => {
+                match answer {
+                    Ok(response) => {
+                        let Some(front) = in_flight.pop_front() else { continue };
+                        if response.id != front.id {
+                            // Cannot happen with a conforming broker; resend
+                            // rather than guess which batch this answers.
+                            in_flight.push_front(front);
+                            tracing::warn!(topic, partition, "produce stream answered out of order; reopening it");
+                            lane = None;
+                            continue;
+                        }
+                        match answer_result(response) {
+                            Ok(base) => {
+                                backoff = config.retry_backoff;
+                                front.outcome.finish(Ok(base));
+                            }
+                            Err(err) => {
+                                in_flight.push_front(front);
+                                lane = None;
+                                fail_or_keep(&mut in_flight, &err, &config, false);
+                                if err.is_retriable() {
+                                    pause(&mut backoff).await;
+                                }
+                            }
+                        }
+                    }
+                    Err(err) => {
+                        // The stream broke: any unanswered batch may or may
+                        // not be stored; resending is at-least-once.
+                        lane = None;
+                        fail_or_keep(&mut in_flight, &err, &config, true);
+                        if err.is_retriable() {
+                            pause(&mut backoff).await;
+                        }
+                    }
+                }
+            }
+            _ = tokio::time::sleep(IDLE_STREAM), if lane.is_some() && in_flight.is_empty() => {
+                lane = None;
+            }
+            else => {}
+        }
     }
 }
 
-async fn send_with_retries(
+/// Opens a stream and sends every unanswered batch on it, in order.
+async fn open_lane(
     client: &Client,
-    config: &ProducerConfig,
     topic: &str,
     partition: u32,
-    records: Bytes,
-) -> Result<i64> {
-    let mut backoff = config.retry_backoff;
-    let mut attempt = 0;
-    loop {
-        let request = ProduceRequest {
+    config: &ProducerConfig,
+    in_flight: &mut VecDeque<InFlight>,
+    next_id: &mut u64,
+) -> Result<Lane> {
+    let (tx, rx) = mpsc::channel(config.max_in_flight.max(1) + 1);
+    for entry in in_flight.iter_mut() {
+        entry.id = *next_id;
+        *next_id += 1;
+        // The channel has room for every batch in flight.
+        let _ = tx.try_send(stream_request(topic, partition, config, entry));
+    }
+    let responses = client
+        .broker()
+        .produce_stream(tokio_stream::wrappers::ReceiverStream::new(rx))
+        .await?
+        .into_inner();
+    Ok(Lane {
+        requests: tx,
+        responses,
+    })
+}
+
+fn stream_request(
+    topic: &str,
+    partition: u32,
+    config: &ProducerConfig,
+    entry: &InFlight,
+) -> proto::ProduceStreamRequest {
+    proto::ProduceStreamRequest {
+        id: entry.id,
+        request: Some(ProduceRequest {
             topic: topic.to_string(),
             partition,
             acks: config.acks.to_proto() as i32,
-            records: records.clone(),
+            records: entry.records.clone(),
             timeout_ms: 0,
-        };
-        let result = client.broker().produce(request).await;
-        match result {
-            Ok(response) => return Ok(response.into_inner().base_offset),
-            Err(status) => {
-                let err = Error::from(status);
-                if !err.is_retriable() || attempt >= config.retries {
-                    return Err(err);
-                }
-                tracing::debug!(topic, partition, attempt, error = %err, "retrying produce");
-                attempt += 1;
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(2));
-            }
-        }
+        }),
     }
+}
+
+async fn next_answer(lane: &mut Option<Lane>) -> Result<proto::ProduceStreamResponse> {
+    let Some(open) = lane else {
+        return Err(Error::Closed);
+    };
+    match open.responses.message().await {
+        Ok(Some(response)) => Ok(response),
+        Ok(None) => Err(Error::Broker {
+            code: tonic::Code::Unavailable,
+            reason: None,
+            message: "the broker closed the produce stream".to_string(),
+            metadata: Vec::new(),
+        }),
+        Err(status) => Err(status.into()),
+    }
+}
+
+fn answer_result(response: proto::ProduceStreamResponse) -> Result<i64> {
+    match (response.response, response.error) {
+        (Some(ok), None) => Ok(ok.base_offset),
+        (_, Some(e)) => Err(Error::Broker {
+            code: tonic::Code::from_i32(e.code),
+            reason: (!e.reason.is_empty()).then_some(e.reason),
+            message: e.message,
+            metadata: e.metadata.into_iter().collect(),
+        }),
+        (None, None) => Err(Error::Broker {
+            code: tonic::Code::Internal,
+            reason: None,
+            message: "the broker sent a produce answer with neither result nor error".to_string(),
+            metadata: Vec::new(),
+        }),
+    }
+}
+
+/// After `err`: the front batch (or, when the stream broke, every batch in
+/// flight, since each was attempted) counts an attempt; a batch that may
+/// not be retried, or has used its retries, fails. Batches the broker
+/// refused only because an earlier one failed are kept without counting.
+fn fail_or_keep(
+    in_flight: &mut VecDeque<InFlight>,
+    err: &Error,
+    config: &ProducerConfig,
+    all: bool,
+) {
+    let count = if all {
+        in_flight.len()
+    } else {
+        1.min(in_flight.len())
+    };
+    let mut kept = VecDeque::with_capacity(in_flight.len());
+    for (i, mut entry) in in_flight.drain(..).enumerate() {
+        if i < count && err.reason() != Some(crate::reason::PRODUCE_ABORTED) {
+            entry.attempts += 1;
+            if !err.is_retriable() || entry.attempts > config.retries {
+                entry.outcome.finish(Err(err.clone()));
+                continue;
+            }
+            tracing::debug!(attempt = entry.attempts, error = %err, "resending a produce batch");
+        }
+        kept.push_back(entry);
+    }
+    *in_flight = kept;
+}
+
+async fn pause(backoff: &mut Duration) {
+    tokio::time::sleep(*backoff).await;
+    *backoff = (*backoff * 2).min(Duration::from_secs(2));
 }
