@@ -168,9 +168,10 @@ async fn produce_one(
                 tokio::time::sleep_until(due.into()).await;
             }
         }
-        let sent = Instant::now();
+        let sampled = i % LATENCY_SAMPLE_EVERY == 0;
+        let sent = sampled.then(Instant::now);
         let delivery = producer.send(topic, Record::new(value.clone())).await?;
-        if i % LATENCY_SAMPLE_EVERY == 0 {
+        if let Some(sent) = sent {
             let _ = tx.send((sent, delivery)).await;
         } else if i + 1 == count {
             last = Some(delivery);

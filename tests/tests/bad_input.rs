@@ -252,6 +252,11 @@ async fn data_plane_input_is_validated_and_leaves_the_log_alone() {
         reason::RECORD_TOO_LARGE,
         "max.message.bytes",
     );
+    // A partition the topic does not have is refused before anything is sent.
+    let Err(err) = producer.send_to("t", 9, Record::new("x")).await else {
+        panic!("partition 9 of a 2-partition topic was accepted");
+    };
+    expect(err, Code::NotFound, reason::PARTITION_NOT_FOUND, "0..2");
 
     for offset in [-1, 3, 1000] {
         let request = FetchRequest {

@@ -28,7 +28,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -130,15 +131,27 @@ pub struct Producer {
 struct Inner {
     client: Client,
     config: ProducerConfig,
-    partition_counts: Mutex<HashMap<String, u32>>,
-    sticky: Mutex<HashMap<String, u32>>,
-    /// Topic -> partition -> queue; looked up by `&str`, so the send path
-    /// allocates nothing per record.
-    queues: Mutex<HashMap<String, HashMap<u32, Arc<PartitionQueue>>>>,
+    /// Looked up by `&str` once per record; everything else a send needs
+    /// hangs off the topic's state without further locks.
+    topics: Mutex<HashMap<String, Arc<TopicState>>>,
     failed: Arc<Mutex<Option<Error>>>,
 }
 
+/// What the producer knows of one topic.
+struct TopicState {
+    partitions: u32,
+    /// The partition keyless records go to until its batch is sealed;
+    /// shared with every queue of the topic.
+    sticky: Arc<AtomicU32>,
+    /// One queue and sender task per partition, created on first use.
+    queues: Vec<OnceLock<Arc<PartitionQueue>>>,
+}
+
 struct PartitionQueue {
+    partition: u32,
+    /// The topic's partition count when this queue was made.
+    partitions: u32,
+    sticky: Arc<AtomicU32>,
     accumulator: tokio::sync::Mutex<Accumulator>,
     sealed: mpsc::Sender<SealedBatch>,
 }
@@ -179,9 +192,7 @@ impl Producer {
             inner: Arc::new(Inner {
                 client,
                 config,
-                partition_counts: Mutex::new(HashMap::new()),
-                sticky: Mutex::new(HashMap::new()),
-                queues: Mutex::new(HashMap::new()),
+                topics: Mutex::new(HashMap::new()),
                 failed: Arc::new(Mutex::new(None)),
             }),
         }
@@ -191,17 +202,43 @@ impl Producer {
     /// keyless records). Returns once the record is in a batch; await the
     /// returned [`Delivery`] to learn where it was stored.
     pub async fn send(&self, topic: &str, record: Record) -> Result<Delivery> {
-        let partitions = self.partition_count(topic).await?;
+        let state = self.topic(topic).await?;
         let partition = match &record.key {
-            Some(key) => partition_for_key(key, partitions),
-            None => self.sticky_partition(topic, partitions),
+            Some(key) => partition_for_key(key, state.partitions),
+            None => state.sticky.load(Ordering::Relaxed) % state.partitions,
         };
-        self.send_to(topic, partition, record).await
+        self.send_in(&state, topic, partition, record).await
     }
 
     /// Queues a record for a given partition.
     pub async fn send_to(&self, topic: &str, partition: u32, record: Record) -> Result<Delivery> {
-        let queue = self.queue(topic, partition);
+        let mut state = self.topic(topic).await?;
+        if partition >= state.partitions {
+            // Partitions may have been added since the producer looked.
+            state = self.refresh(topic).await?;
+            if partition >= state.partitions {
+                return Err(Error::Broker {
+                    code: tonic::Code::NotFound,
+                    reason: Some(crate::reason::PARTITION_NOT_FOUND.to_string()),
+                    message: format!(
+                        "topic {topic:?} has partitions 0..{}, not {partition}",
+                        state.partitions
+                    ),
+                    metadata: Vec::new(),
+                });
+            }
+        }
+        self.send_in(&state, topic, partition, record).await
+    }
+
+    async fn send_in(
+        &self,
+        state: &TopicState,
+        topic: &str,
+        partition: u32,
+        record: Record,
+    ) -> Result<Delivery> {
+        let queue = self.queue(state, topic, partition);
         let mut acc = queue.accumulator.lock().await;
         let size = record.approx_size();
         // A batch stores timestamps as 32-bit deltas from its first record.
@@ -211,7 +248,7 @@ impl Producer {
         if !acc.records.is_empty()
             && (acc.bytes + size > self.inner.config.batch_bytes || far_in_time)
         {
-            self.seal(&queue, &mut acc, topic).await?;
+            self.seal(&queue, &mut acc).await?;
         }
         let outcome = match &acc.outcome {
             Some(outcome) => outcome.clone(),
@@ -221,7 +258,7 @@ impl Producer {
                     failed: self.inner.failed.clone(),
                 });
                 acc.outcome = Some(outcome.clone());
-                self.start_linger_timer(queue.clone(), topic.to_string(), acc.generation);
+                self.start_linger_timer(queue.clone(), acc.generation);
                 outcome
             }
         };
@@ -234,7 +271,7 @@ impl Producer {
             result: outcome.result.subscribe(),
         };
         if acc.bytes >= self.inner.config.batch_bytes {
-            self.seal(&queue, &mut acc, topic).await?;
+            self.seal(&queue, &mut acc).await?;
         }
         Ok(delivery)
     }
@@ -243,20 +280,18 @@ impl Producer {
     /// of them. Returns the first batch failure since the previous flush, if
     /// any (each record's own [`Delivery`] says whether it was stored).
     pub async fn flush(&self) -> Result<()> {
-        let queues: Vec<(String, Arc<PartitionQueue>)> = self
+        let queues: Vec<Arc<PartitionQueue>> = self
             .inner
-            .queues
+            .topics
             .lock()
-            .iter()
-            .flat_map(|(topic, partitions)| {
-                partitions.values().map(move |q| (topic.clone(), q.clone()))
-            })
+            .values()
+            .flat_map(|state| state.queues.iter().filter_map(OnceLock::get).cloned())
             .collect();
         let mut waits = Vec::new();
-        for (topic, queue) in queues {
+        for queue in queues {
             let mut acc = queue.accumulator.lock().await;
             if !acc.records.is_empty() {
-                self.seal(&queue, &mut acc, &topic).await?;
+                self.seal(&queue, &mut acc).await?;
             }
             if let Some(last) = &acc.last_sent {
                 waits.push(last.result.subscribe());
@@ -271,10 +306,16 @@ impl Producer {
         }
     }
 
-    async fn partition_count(&self, topic: &str) -> Result<u32> {
-        if let Some(n) = self.inner.partition_counts.lock().get(topic) {
-            return Ok(*n);
+    async fn topic(&self, topic: &str) -> Result<Arc<TopicState>> {
+        if let Some(state) = self.inner.topics.lock().get(topic) {
+            return Ok(state.clone());
         }
+        self.refresh(topic).await
+    }
+
+    /// Learns the topic's partition count from the broker, keeping the
+    /// queues (and their batches) of partitions it already had.
+    async fn refresh(&self, topic: &str) -> Result<Arc<TopicState>> {
         let response = self
             .inner
             .client
@@ -296,49 +337,53 @@ impl Producer {
                 message: format!("topic {topic:?} does not exist; create it first"),
                 metadata: Vec::new(),
             })?;
-        self.inner
-            .partition_counts
-            .lock()
-            .insert(topic.to_string(), count);
-        Ok(count)
-    }
-
-    fn sticky_partition(&self, topic: &str, partitions: u32) -> u32 {
-        let mut sticky = self.inner.sticky.lock();
-        if let Some(p) = sticky.get(topic) {
-            return *p % partitions;
-        }
-        let seed = crate::record::now_ms() as u32 % partitions;
-        sticky.insert(topic.to_string(), seed);
-        seed
-    }
-
-    fn queue(&self, topic: &str, partition: u32) -> Arc<PartitionQueue> {
-        let mut queues = self.inner.queues.lock();
-        if let Some(q) = queues.get(topic).and_then(|t| t.get(&partition)) {
-            return q.clone();
-        }
-        let (tx, rx) = mpsc::channel(self.inner.config.max_queued_batches.max(1));
-        let queue = Arc::new(PartitionQueue {
-            accumulator: tokio::sync::Mutex::new(Accumulator::default()),
-            sealed: tx,
+        let mut topics = self.inner.topics.lock();
+        let old = topics.get(topic);
+        let sticky = old
+            .map(|o| o.sticky.clone())
+            .unwrap_or_else(|| Arc::new(AtomicU32::new(crate::record::now_ms() as u32 % count)));
+        let queues = (0..count as usize)
+            .map(|i| {
+                let cell = OnceLock::new();
+                if let Some(q) = old.and_then(|o| o.queues.get(i)).and_then(OnceLock::get) {
+                    let _ = cell.set(q.clone());
+                }
+                cell
+            })
+            .collect();
+        let state = Arc::new(TopicState {
+            partitions: count,
+            sticky,
+            queues,
         });
-        queues
-            .entry(topic.to_string())
-            .or_default()
-            .insert(partition, queue.clone());
-        tokio::spawn(run_sender(
-            self.inner.client.clone(),
-            self.inner.config.clone(),
-            topic.to_string(),
-            partition,
-            rx,
-        ));
-        queue
+        topics.insert(topic.to_string(), state.clone());
+        Ok(state)
+    }
+
+    fn queue(&self, state: &TopicState, topic: &str, partition: u32) -> Arc<PartitionQueue> {
+        state.queues[partition as usize]
+            .get_or_init(|| {
+                let (tx, rx) = mpsc::channel(self.inner.config.max_queued_batches.max(1));
+                tokio::spawn(run_sender(
+                    self.inner.client.clone(),
+                    self.inner.config.clone(),
+                    topic.to_string(),
+                    partition,
+                    rx,
+                ));
+                Arc::new(PartitionQueue {
+                    partition,
+                    partitions: state.partitions,
+                    sticky: state.sticky.clone(),
+                    accumulator: tokio::sync::Mutex::new(Accumulator::default()),
+                    sealed: tx,
+                })
+            })
+            .clone()
     }
 
     /// Hands the open batch to the partition's sender task.
-    async fn seal(&self, queue: &PartitionQueue, acc: &mut Accumulator, topic: &str) -> Result<()> {
+    async fn seal(&self, queue: &PartitionQueue, acc: &mut Accumulator) -> Result<()> {
         let Some(outcome) = acc.outcome.take() else {
             return Ok(());
         };
@@ -346,17 +391,15 @@ impl Producer {
         acc.bytes = 0;
         acc.generation += 1;
         acc.last_sent = Some(outcome.clone());
-        // The next keyless record of this topic goes to another partition.
-        if let Some(p) = self.inner.sticky.lock().get_mut(topic) {
-            let n = self
-                .inner
-                .partition_counts
-                .lock()
-                .get(topic)
-                .copied()
-                .unwrap_or(1);
-            *p = (*p + 1) % n.max(1);
-        }
+        // Once the sticky partition's batch is sealed, keyless records of
+        // the topic move on to the next partition.
+        let next = (queue.partition + 1) % queue.partitions.max(1);
+        let _ = queue.sticky.compare_exchange(
+            queue.partition,
+            next,
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
         queue
             .sealed
             .send(SealedBatch { records, outcome })
@@ -364,14 +407,14 @@ impl Producer {
             .map_err(|_| Error::Closed)
     }
 
-    fn start_linger_timer(&self, queue: Arc<PartitionQueue>, topic: String, generation: u64) {
+    fn start_linger_timer(&self, queue: Arc<PartitionQueue>, generation: u64) {
         let producer = self.clone();
         let linger = self.inner.config.linger;
         tokio::spawn(async move {
             tokio::time::sleep(linger).await;
             let mut acc = queue.accumulator.lock().await;
             if acc.generation == generation && !acc.records.is_empty() {
-                if let Err(e) = producer.seal(&queue, &mut acc, &topic).await {
+                if let Err(e) = producer.seal(&queue, &mut acc).await {
                     tracing::debug!(error = %e, "linger seal failed");
                 }
             }
