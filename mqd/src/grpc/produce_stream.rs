@@ -34,9 +34,13 @@ type Answer = Pin<Box<dyn Future<Output = ProduceStreamResponse> + Send>>;
 /// answers go to `tx`.
 pub async fn serve(
     broker: Arc<Broker>,
-    mut inbound: Streaming<ProduceStreamRequest>,
+    inbound: Streaming<ProduceStreamRequest>,
     tx: mpsc::Sender<Result<ProduceStreamResponse, Status>>,
 ) {
+    // Receiving and decoding the next request runs in its own task, beside
+    // the write of the previous one: the write is the single-threaded part.
+    let (requests_tx, mut requests) = mpsc::channel(READ_AHEAD);
+    let reader = tokio::spawn(read_requests(inbound, requests_tx));
     let mut pending: FuturesOrdered<Answer> = FuturesOrdered::new();
     // Partitions with a failed request on this stream: their later requests
     // are refused, so a resend of the failed batch cannot land behind them.
@@ -47,21 +51,41 @@ pub async fn serve(
             biased;
             Some(answer) = pending.next(), if !pending.is_empty() => {
                 if tx.send(Ok(answer)).await.is_err() {
-                    return;
+                    break;
                 }
             }
             _ = broker.shutdown.cancelled(), if reading => reading = false,
-            message = inbound.message(), if reading && pending.len() < MAX_PENDING => {
-                match message {
-                    Ok(Some(request)) => pending.push_back(handle(&broker, request, &mut aborted)),
-                    Ok(None) => reading = false,
-                    Err(status) => {
-                        tracing::debug!(error = %status, "produce stream ended by the client");
-                        reading = false;
-                    }
+            request = requests.recv(), if reading && pending.len() < MAX_PENDING => {
+                match request {
+                    Some(request) => pending.push_back(handle(&broker, request, &mut aborted)),
+                    None => reading = false,
                 }
             }
-            else => return,
+            else => break,
+        }
+    }
+    reader.abort();
+}
+
+/// Requests decoded ahead of the writer.
+const READ_AHEAD: usize = 4;
+
+async fn read_requests(
+    mut inbound: Streaming<ProduceStreamRequest>,
+    requests: mpsc::Sender<ProduceStreamRequest>,
+) {
+    loop {
+        match inbound.message().await {
+            Ok(Some(request)) => {
+                if requests.send(request).await.is_err() {
+                    return;
+                }
+            }
+            Ok(None) => return,
+            Err(status) => {
+                tracing::debug!(error = %status, "produce stream ended by the client");
+                return;
+            }
         }
     }
 }
