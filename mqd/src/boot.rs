@@ -71,7 +71,7 @@ pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(),
     };
     let (topics, report) = Topics::open(
         data_dir.path(),
-        meta,
+        meta.clone(),
         settings,
         data_dir.was_clean(),
         &progress,
@@ -100,6 +100,7 @@ pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(),
         .unwrap_or_else(|| bound.to_string());
     let broker = Arc::new(Broker {
         topics,
+        meta,
         identity: Identity {
             node_id: config.node_id,
             cluster_id: cluster_id.clone(),

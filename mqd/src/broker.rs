@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::{BrokerError, Result};
 use crate::log::AppendInfo;
+use crate::meta::Meta;
 use crate::partition::{FetchResult, Partition};
 use crate::topics::Topics;
 
@@ -47,6 +48,7 @@ pub enum OffsetSpec {
 
 pub struct Broker {
     pub topics: Topics,
+    pub meta: Meta,
     pub identity: Identity,
     pub limits: Limits,
     /// Broker-wide topic config defaults (for describing effective configs).
@@ -66,6 +68,14 @@ impl Broker {
         self.write(topic, partition, records)?
             .acknowledge(acks)
             .await
+    }
+
+    /// Registers an idempotent producer: a fresh id at epoch 0.
+    pub fn init_producer(&self) -> Result<(i64, i16)> {
+        if self.shutdown.is_cancelled() {
+            return Err(BrokerError::ShuttingDown);
+        }
+        Ok((self.meta.next_producer_id()?, 0))
     }
 
     /// Writes a produce request's batches now; the returned [`Written`]

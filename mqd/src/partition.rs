@@ -111,6 +111,10 @@ impl Partition {
         let valid = validate_batches(records, config.max_message_bytes)?;
         let info = {
             let mut log = self.log.lock();
+            // A resend is answered before any limit: it takes no room.
+            if let Some(duplicate) = log.check_sequences(&valid)? {
+                return Ok(duplicate);
+            }
             if config.max_backlog_bytes >= 0 {
                 let cap = config.max_backlog_bytes as u64;
                 let would_be = log.size_bytes() + valid.len_bytes();
@@ -327,7 +331,9 @@ impl Partition {
 
     /// Fsyncs everything, for a clean shutdown.
     pub fn close(&self) -> Result<()> {
-        self.log.lock().sync_all()?;
+        let mut log = self.log.lock();
+        log.sync_all()?;
+        log.checkpoint_producers(mq::record::now_ms())?;
         Ok(())
     }
 

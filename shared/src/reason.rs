@@ -21,5 +21,9 @@ pub const OFFSET_OUT_OF_RANGE: &str = "OFFSET_OUT_OF_RANGE";
 pub const BACKLOG_FULL: &str = "BACKLOG_FULL";
 pub const STORAGE_ERROR: &str = "STORAGE_ERROR";
 pub const SHUTTING_DOWN: &str = "SHUTTING_DOWN";
+/// An idempotent producer skipped a sequence number (a batch is missing).
+pub const OUT_OF_ORDER_SEQUENCE: &str = "OUT_OF_ORDER_SEQUENCE";
+/// An idempotent producer's epoch is older than one that has written since.
+pub const PRODUCER_FENCED: &str = "PRODUCER_FENCED";
 /// An earlier batch of the same partition failed on this produce stream.
 pub const PRODUCE_ABORTED: &str = "PRODUCE_ABORTED";

@@ -107,3 +107,24 @@ fn idempotent_stamps_are_carried() {
     assert_eq!(header.producer_epoch(), 3);
     assert_eq!(header.base_sequence(), 100);
 }
+
+#[test]
+fn restamping_a_sequence_keeps_the_batch_valid() {
+    let stamp = ProducerStamp {
+        producer_id: 42,
+        producer_epoch: 3,
+        base_sequence: 100,
+    };
+    let records = vec![Record::new("a"), Record::new("b")];
+    let mut encoded = encode_batch(&records, Compression::Lz4, stamp)
+        .unwrap()
+        .to_vec();
+    mq::batch::restamp_sequence(&mut encoded, 97);
+    let header = BatchHeader::parse(&encoded).unwrap();
+    header.validate().unwrap();
+    assert_eq!(header.base_sequence(), 97);
+    assert_eq!(header.producer_id(), 42);
+    let topic = std::sync::Arc::from("t");
+    let decoded = decode_batches(bytes::Bytes::from(encoded), &topic, 0, 0).unwrap();
+    assert_eq!(decoded.len(), 2);
+}

@@ -78,7 +78,17 @@ async fn a_second_signal_exits_at_once() {
     let mut mqd = Mqd::start_with_config(&dir, "[limits]\nshutdown_timeout_ms = 60000\n", &[]);
     // A connection that never speaks keeps the graceful drain waiting (up to
     // the 60 s shutdown timeout), so only the second signal can end it now.
+    let open_fds = || std::fs::read_dir(format!("/proc/{}/fd", mqd.pid())).map_or(0, |d| d.count());
+    let before = open_fds();
     let _silent = std::net::TcpStream::connect(mqd.url().trim_start_matches("http://")).unwrap();
+    // Only a connection mqd has accepted holds the drain; one still in the
+    // listen backlog when the signal comes is never served.
+    wait_for(
+        Duration::from_secs(10),
+        "mqd to accept the connection",
+        async || (open_fds() > before).then_some(()),
+    )
+    .await;
     mqd.signal("INT");
     wait_for(Duration::from_secs(10), "the drain to start", async || {
         mqd.log().contains("draining requests").then_some(())

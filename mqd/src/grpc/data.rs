@@ -8,9 +8,10 @@ use futures::Stream;
 use mq::batch::batches;
 use mq::proto::broker_server::Broker as BrokerApi;
 use mq::proto::{
-    list_offsets_request::Spec, Acks, BrokerInfo, FetchRequest, FetchResponse, ListOffsetsRequest,
-    ListOffsetsResponse, MetadataRequest, MetadataResponse, PartitionMetadata, ProduceRequest,
-    ProduceResponse, ProduceStreamRequest, ProduceStreamResponse, SubscribeRequest, TopicMetadata,
+    list_offsets_request::Spec, Acks, BrokerInfo, FetchRequest, FetchResponse, InitProducerRequest,
+    InitProducerResponse, ListOffsetsRequest, ListOffsetsResponse, MetadataRequest,
+    MetadataResponse, PartitionMetadata, ProduceRequest, ProduceResponse, ProduceStreamRequest,
+    ProduceStreamResponse, SubscribeRequest, TopicMetadata,
 };
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -53,6 +54,17 @@ impl BrokerApi for DataService {
             base_offset: info.base_offset,
             last_offset: info.last_offset,
             log_start_offset: info.log_start,
+        }))
+    }
+
+    async fn init_producer(
+        &self,
+        _request: Request<InitProducerRequest>,
+    ) -> Result<Response<InitProducerResponse>, Status> {
+        let (producer_id, epoch) = self.broker.init_producer().map_err(to_status)?;
+        Ok(Response::new(InitProducerResponse {
+            producer_id,
+            producer_epoch: epoch as i32,
         }))
     }
 

@@ -57,6 +57,16 @@ pub fn to_status(err: BrokerError) -> Status {
             }
             LogError::BatchTooLarge { .. } => (Code::InvalidArgument, reason::RECORD_TOO_LARGE),
             LogError::BacklogFull { .. } => (Code::ResourceExhausted, reason::BACKLOG_FULL),
+            LogError::OutOfOrderSequence { expected, got, .. } => {
+                metadata.insert("expected_sequence".to_string(), expected.to_string());
+                metadata.insert("sequence".to_string(), got.to_string());
+                (Code::FailedPrecondition, reason::OUT_OF_ORDER_SEQUENCE)
+            }
+            LogError::ProducerFenced { current, .. } => {
+                metadata.insert("current_epoch".to_string(), current.to_string());
+                (Code::FailedPrecondition, reason::PRODUCER_FENCED)
+            }
+            LogError::PartialDuplicate => (Code::InvalidArgument, reason::INVALID_REQUEST),
             LogError::Io { .. } | LogError::BadSegmentName { .. } => {
                 tracing::error!(error = %log, "storage error");
                 (Code::Internal, reason::STORAGE_ERROR)

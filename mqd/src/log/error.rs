@@ -32,6 +32,20 @@ pub enum LogError {
     },
     #[error("partition backlog would reach {would_be} bytes, over max.backlog.bytes = {limit} with backlog.policy=reject; consume and let retention free space, raise max.backlog.bytes, or use backlog.policy=drop-oldest")]
     BacklogFull { would_be: u64, limit: u64 },
+    #[error("producer {producer_id} sent sequence {got} where {expected} was next; a batch is missing in between, so this one is refused to keep the partition in order (start a new producer to carry on)")]
+    OutOfOrderSequence {
+        producer_id: i64,
+        expected: i32,
+        got: i32,
+    },
+    #[error("producer {producer_id} epoch {epoch} is fenced: epoch {current} has written since; this producer instance was replaced and must stop")]
+    ProducerFenced {
+        producer_id: i64,
+        epoch: i16,
+        current: i16,
+    },
+    #[error("a request mixes batches already written with new ones; resend the new batches on their own")]
+    PartialDuplicate,
     #[error("segment {path} is not a log segment name (expected 20 digits and .log)")]
     BadSegmentName { path: PathBuf },
 }

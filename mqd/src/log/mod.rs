@@ -11,6 +11,7 @@ pub mod buffers;
 pub mod epoch;
 pub mod error;
 pub mod index;
+pub mod producers;
 pub mod read;
 pub mod retention;
 pub mod scan;
@@ -24,6 +25,7 @@ use mq::batch;
 
 use self::epoch::EpochCheckpoint;
 pub use self::error::{LogError, Result};
+use self::producers::{ProducerStates, Stamp};
 pub use self::read::ReadPlan;
 use self::segment::{PendingBatch, Segment, Truncation};
 
@@ -57,6 +59,9 @@ pub struct AppendInfo {
     pub bytes: u64,
     /// The log start offset right after the append (drop-oldest may move it).
     pub log_start: i64,
+    /// The request was a resend of batches already stored at these offsets
+    /// (an idempotent producer's retry); nothing was written.
+    pub duplicate: bool,
 }
 
 /// A validated produce request: its batches, checked, ready to append.
@@ -97,6 +102,7 @@ pub fn validate_batches(bytes: &[u8], max_message_bytes: u64) -> Result<ValidBat
             chunk_position: position as u64,
             base_offset: records,
             max_timestamp: header.max_timestamp(),
+            stamp: Stamp::of(&header),
         });
         records += header.record_count() as i64;
         position += header.total_len();
@@ -117,6 +123,7 @@ pub struct Log {
     /// Never empty; the last is the active segment.
     segments: Vec<Segment>,
     epochs: EpochCheckpoint,
+    producers: ProducerStates,
     /// Reused buffer for offset rewriting, so appends do not allocate.
     scratch: Vec<u8>,
 }
@@ -204,12 +211,14 @@ impl Log {
         let mut epochs = EpochCheckpoint::open(dir);
         let end = segments.last().map_or(0, Segment::next_offset);
         epochs.truncate_from(end + 1)?;
+        let producers = load_producers(dir, &segments, end)?;
         Ok((
             Log {
                 dir: dir.to_path_buf(),
                 config,
                 segments,
                 epochs,
+                producers,
                 scratch: Vec::new(),
             },
             truncations,
@@ -273,6 +282,9 @@ impl Log {
         leader_epoch: i32,
         now_ms: i64,
     ) -> Result<AppendInfo> {
+        if let Some(duplicate) = self.check_sequences(valid)? {
+            return Ok(duplicate);
+        }
         let base_offset = self.log_end();
         let size = valid.len_bytes();
         let active = self.active();
@@ -298,13 +310,83 @@ impl Log {
         let result = self.active_mut().append(&chunk, &pending, next);
         self.scratch = chunk;
         result?;
+        for b in pending.iter().filter(|b| b.stamp.is_idempotent()) {
+            self.producers.record(&b.stamp, b.base_offset, now_ms);
+        }
         Ok(AppendInfo {
             base_offset,
             last_offset: next - 1,
             records: valid.records,
             bytes: size,
             log_start: self.log_start(),
+            duplicate: false,
         })
+    }
+
+    /// Checks the producer sequences of a request. Returns where it was
+    /// stored when every batch in it is a resend of one already written;
+    /// `None` when it is new and in order; an error for a gap, a fenced
+    /// epoch, or a mix of old and new batches.
+    pub fn check_sequences(&self, valid: &ValidBatches<'_>) -> Result<Option<AppendInfo>> {
+        let mut duplicates: Option<(i64, i64)> = None;
+        let mut fresh = 0;
+        // Sequences continue from batch to batch within one request.
+        let mut continued: Vec<(i64, i16, i32)> = Vec::new();
+        for b in valid.batches.iter().filter(|b| b.stamp.is_idempotent()) {
+            let stamp = &b.stamp;
+            let check = match continued
+                .iter()
+                .find(|(pid, _, _)| *pid == stamp.producer_id)
+            {
+                Some(&(_, epoch, next)) if epoch == stamp.epoch && next == stamp.first_seq => {
+                    producers::Check::Append
+                }
+                Some(&(_, _, next)) => {
+                    return Err(LogError::OutOfOrderSequence {
+                        producer_id: stamp.producer_id,
+                        expected: next,
+                        got: stamp.first_seq,
+                    })
+                }
+                None => self.producers.check(stamp)?,
+            };
+            match check {
+                producers::Check::Append => {
+                    fresh += 1;
+                    let next = producers::next_seq(stamp);
+                    continued.retain(|(pid, _, _)| *pid != stamp.producer_id);
+                    continued.push((stamp.producer_id, stamp.epoch, next));
+                }
+                producers::Check::Duplicate {
+                    base_offset,
+                    last_offset,
+                } => {
+                    let (first, _) = duplicates.get_or_insert((base_offset, last_offset));
+                    duplicates = Some((*first, last_offset));
+                }
+            }
+        }
+        match duplicates {
+            None => Ok(None),
+            Some(_) if fresh > 0 || valid.batches.iter().any(|b| !b.stamp.is_idempotent()) => {
+                Err(LogError::PartialDuplicate)
+            }
+            Some((base_offset, last_offset)) => Ok(Some(AppendInfo {
+                base_offset,
+                last_offset,
+                records: 0,
+                bytes: 0,
+                log_start: self.log_start(),
+                duplicate: true,
+            })),
+        }
+    }
+
+    /// Writes the producer state as of the log end, so the next start
+    /// reads no batches to rebuild it (at a clean shutdown).
+    pub fn checkpoint_producers(&mut self, now_ms: i64) -> Result<()> {
+        let end = self.log_end();
+        self.producers.write_snapshot(&self.dir, end, now_ms)
     }
 
     /// Closes the active segment (fsyncing it) and starts a new one at the
@@ -318,7 +400,9 @@ impl Log {
         let base = active.next_offset();
         let segment = Segment::create(&self.dir, base, self.config.index_interval_bytes, now_ms)?;
         self.segments.push(segment);
-        Ok(())
+        // Recovery after a crash then rebuilds the producer state from this
+        // snapshot and the new active segment only.
+        self.producers.write_snapshot(&self.dir, base, now_ms)
     }
 
     /// Plans a read of up to `max_bytes` from `offset`, never past `upper`
@@ -399,3 +483,31 @@ impl Log {
 
 #[cfg(test)]
 mod tests;
+
+/// The producer state of a log just opened: its snapshot, brought up to
+/// the log end with the batches written after it. Without a snapshot (or
+/// with one from past the end, after a truncation) only the active segment
+/// is read: producers whose last batches are older are treated as new.
+fn load_producers(dir: &Path, segments: &[Segment], end: i64) -> Result<ProducerStates> {
+    let active_base = segments.last().map_or(0, Segment::base_offset);
+    let (mut states, from) = match ProducerStates::read_snapshot(dir) {
+        Some((states, offset)) if offset <= end => (states, offset),
+        Some((mut states, _)) => {
+            states.truncate_from(end);
+            (states, active_base.min(end))
+        }
+        None => (ProducerStates::default(), active_base),
+    };
+    if from >= end {
+        return Ok(states);
+    }
+    for segment in segments.iter().filter(|s| s.next_offset() > from) {
+        segment.scan_from(from, |b| {
+            if b.base_offset >= from && b.stamp.is_idempotent() {
+                states.record(&b.stamp, b.base_offset, b.max_timestamp);
+            }
+            Ok(())
+        })?;
+    }
+    Ok(states)
+}

@@ -11,6 +11,7 @@ use std::path::Path;
 use mq::batch::{BatchHeader, LOG_OVERHEAD};
 
 use super::error::{LogError, Result};
+use super::producers::Stamp;
 
 /// One good batch found by a scan.
 #[derive(Debug, Clone, Copy)]
@@ -20,6 +21,7 @@ pub struct ScannedBatch {
     pub next_offset: i64,
     pub max_timestamp: i64,
     pub len: u64,
+    pub stamp: Stamp,
 }
 
 /// Where a scan stopped and why.
@@ -111,6 +113,7 @@ pub fn scan(
             next_offset: header.next_offset(),
             max_timestamp: header.max_timestamp(),
             len: total as u64,
+            stamp: Stamp::of(&header),
         };
         on_batch(&batch)?;
         pos += total as u64;

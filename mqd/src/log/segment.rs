@@ -11,6 +11,7 @@ use std::sync::Arc;
 use super::buffers::ReadBuffer;
 use super::error::{LogError, Result};
 use super::index::{IndexFile, OffsetEntry, TimeEntry};
+use super::producers::Stamp;
 use super::scan::{scan, ScanEnd, ScannedBatch};
 
 /// A batch about to be appended, as the partition validated it.
@@ -20,6 +21,7 @@ pub struct PendingBatch {
     pub chunk_position: u64,
     pub base_offset: i64,
     pub max_timestamp: i64,
+    pub stamp: Stamp,
 }
 
 /// What recovery cut off a segment.

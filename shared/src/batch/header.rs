@@ -165,6 +165,15 @@ pub fn assign(batch: &mut [u8], base_offset: i64, leader_epoch: i32) {
     batch[LEADER_EPOCH..LEADER_EPOCH + 4].copy_from_slice(&leader_epoch.to_be_bytes());
 }
 
+/// Rewrites the base sequence of the whole batch in `batch` and, since the
+/// CRC covers it, the CRC. A producer does this when a batch before it
+/// failed for good and its sequence numbers move down to close the gap.
+pub fn restamp_sequence(batch: &mut [u8], base_sequence: i32) {
+    batch[BASE_SEQUENCE..BASE_SEQUENCE + 4].copy_from_slice(&base_sequence.to_be_bytes());
+    let crc = crc32c::crc32c(&batch[ATTRIBUTES..]);
+    batch[CRC..CRC + 4].copy_from_slice(&crc.to_be_bytes());
+}
+
 /// Iterates over the batches laid end to end in `bytes`, stopping at the
 /// first error (which it yields).
 pub fn batches(bytes: &[u8]) -> Batches<'_> {

@@ -6,5 +6,6 @@ mod header;
 
 pub use codec::{decode_batches, encode_batch, CodecError, Compression, ProducerStamp};
 pub use header::{
-    assign, batches, BatchError, BatchHeader, Batches, HEADER_LEN, LOG_OVERHEAD, MAGIC_V2,
+    assign, batches, restamp_sequence, BatchError, BatchHeader, Batches, HEADER_LEN, LOG_OVERHEAD,
+    MAGIC_V2,
 };

@@ -9,9 +9,11 @@
 //! (backpressure).
 //!
 //! Retries resend the unanswered batches, in order, after a retriable error
-//! (unreachable broker, UNAVAILABLE) with exponential backoff. Without an
-//! idempotent producer a retry after a lost answer can store a batch twice
-//! (at-least-once).
+//! (unreachable broker, UNAVAILABLE) with exponential backoff. With
+//! `idempotence` (the default) every batch carries the producer's id and
+//! per-partition sequence numbers, and the broker stores a resent batch
+//! once, answering with its original offsets; without it, a retry after a
+//! lost answer can store a batch twice (at-least-once).
 //!
 //! ```no_run
 //! # async fn demo() -> mq::Result<()> {
@@ -95,8 +97,14 @@ pub struct ProducerConfig {
     /// Sealed batches queued per partition before `send` waits.
     pub max_queued_batches: usize,
     /// Batches per partition sent but not yet answered. More than one
-    /// hides the round trip; order is kept either way.
+    /// hides the round trip; order is kept either way. At most 5 with
+    /// idempotence (the broker recognises resends among a producer's last 5
+    /// batches).
     pub max_in_flight: usize,
+    /// Stamp batches with a producer id and sequence numbers, so that a
+    /// batch resent after a lost answer is stored once (exactly-once
+    /// appends). On by default, as in Kafka.
+    pub idempotence: bool,
 }
 
 impl Default for ProducerConfig {
@@ -110,6 +118,7 @@ impl Default for ProducerConfig {
             retry_backoff: Duration::from_millis(100),
             max_queued_batches: 8,
             max_in_flight: 5,
+            idempotence: true,
         }
     }
 }
@@ -135,6 +144,8 @@ struct Inner {
     /// hangs off the topic's state without further locks.
     topics: Mutex<HashMap<String, Arc<TopicState>>>,
     failed: Arc<Mutex<Option<Error>>>,
+    /// The producer id and epoch, from the broker on first use.
+    identity: Arc<tokio::sync::OnceCell<ProducerStamp>>,
 }
 
 /// What the producer knows of one topic.
@@ -194,6 +205,7 @@ impl Producer {
                 config,
                 topics: Mutex::new(HashMap::new()),
                 failed: Arc::new(Mutex::new(None)),
+                identity: Arc::new(tokio::sync::OnceCell::new()),
             }),
         }
     }
@@ -367,6 +379,7 @@ impl Producer {
                 tokio::spawn(run_sender(
                     self.inner.client.clone(),
                     self.inner.config.clone(),
+                    self.inner.identity.clone(),
                     topic.to_string(),
                     partition,
                     rx,
@@ -457,6 +470,9 @@ struct InFlight {
     records: Bytes,
     outcome: Arc<Outcome>,
     attempts: u32,
+    /// Sequence of the first record, -1 without idempotence.
+    first_seq: i32,
+    count: i32,
 }
 
 type ResponseStream = tonic::Streaming<proto::ProduceStreamResponse>;
@@ -478,16 +494,23 @@ const IDLE_STREAM: Duration = Duration::from_secs(10);
 async fn run_sender(
     client: Client,
     config: ProducerConfig,
+    identity: Arc<tokio::sync::OnceCell<ProducerStamp>>,
     topic: String,
     partition: u32,
     mut sealed: mpsc::Receiver<SealedBatch>,
 ) {
-    let max_in_flight = config.max_in_flight.max(1);
+    // The broker remembers 5 batches per producer to recognise resends.
+    let max_in_flight = if config.idempotence {
+        config.max_in_flight.clamp(1, 5)
+    } else {
+        config.max_in_flight.max(1)
+    };
     let mut in_flight: VecDeque<InFlight> = VecDeque::new();
     let mut lane: Option<Lane> = None;
     let mut next_id = 0u64;
     let mut backoff = config.retry_backoff;
     let mut input_open = true;
+    let mut next_seq = 0i32;
     loop {
         if lane.is_none() && !in_flight.is_empty() {
             match open_lane(
@@ -502,7 +525,7 @@ async fn run_sender(
             {
                 Ok(opened) => lane = Some(opened),
                 Err(err) => {
-                    fail_or_keep(&mut in_flight, &err, &config, true);
+                    fail_or_keep(&mut in_flight, &err, &config, true, &mut next_seq);
                     if err.is_retriable() {
                         pause(&mut backoff).await;
                     }
@@ -519,14 +542,36 @@ async fn run_sender(
                     input_open = false;
                     continue;
                 };
-                let records = match encode_batch(&batch.records, config.compression, ProducerStamp::NONE) {
+                let count = batch.records.len() as i32;
+                let stamp = if config.idempotence {
+                    match identity.get_or_try_init(|| init_producer(&client)).await {
+                        Ok(id) => ProducerStamp { base_sequence: next_seq, ..*id },
+                        Err(e) => {
+                            batch.outcome.finish(Err(e));
+                            continue;
+                        }
+                    }
+                } else {
+                    ProducerStamp::NONE
+                };
+                let records = match encode_batch(&batch.records, config.compression, stamp) {
                     Ok(records) => records,
                     Err(e) => {
                         batch.outcome.finish(Err(e.into()));
                         continue;
                     }
                 };
-                let entry = InFlight { id: next_id, records, outcome: batch.outcome, attempts: 0 };
+                if config.idempotence {
+                    next_seq = add_seq(next_seq, count);
+                }
+                let entry = InFlight {
+                    id: next_id,
+                    records,
+                    outcome: batch.outcome,
+                    attempts: 0,
+                    first_seq: stamp.base_sequence,
+                    count,
+                };
                 next_id += 1;
                 if let Some(open) = &lane {
                     let request = stream_request(&topic, partition, &config, &entry);
@@ -556,7 +601,7 @@ async fn run_sender(
                             Err(err) => {
                                 in_flight.push_front(front);
                                 lane = None;
-                                fail_or_keep(&mut in_flight, &err, &config, false);
+                                fail_or_keep(&mut in_flight, &err, &config, false, &mut next_seq);
                                 if err.is_retriable() {
                                     pause(&mut backoff).await;
                                 }
@@ -567,7 +612,7 @@ async fn run_sender(
                         // The stream broke: any unanswered batch may or may
                         // not be stored; resending is at-least-once.
                         lane = None;
-                        fail_or_keep(&mut in_flight, &err, &config, true);
+                        fail_or_keep(&mut in_flight, &err, &config, true, &mut next_seq);
                         if err.is_retriable() {
                             pause(&mut backoff).await;
                         }
@@ -665,17 +710,23 @@ fn answer_result(response: proto::ProduceStreamResponse) -> Result<i64> {
 /// flight, since each was attempted) counts an attempt; a batch that may
 /// not be retried, or has used its retries, fails. Batches the broker
 /// refused only because an earlier one failed are kept without counting.
+///
+/// With idempotence the kept batches are renumbered to follow on from the
+/// sequence the first of them had: a failed batch was never stored, and
+/// the broker would refuse the gap it left.
 fn fail_or_keep(
     in_flight: &mut VecDeque<InFlight>,
     err: &Error,
     config: &ProducerConfig,
     all: bool,
+    next_seq: &mut i32,
 ) {
     let count = if all {
         in_flight.len()
     } else {
         1.min(in_flight.len())
     };
+    let mut seq = in_flight.front().map(|e| e.first_seq).unwrap_or(-1);
     let mut kept = VecDeque::with_capacity(in_flight.len());
     for (i, mut entry) in in_flight.drain(..).enumerate() {
         if i < count && err.reason() != Some(crate::reason::PRODUCE_ABORTED) {
@@ -686,9 +737,39 @@ fn fail_or_keep(
             }
             tracing::debug!(attempt = entry.attempts, error = %err, "resending a produce batch");
         }
+        if seq >= 0 {
+            if entry.first_seq != seq {
+                let mut bytes = entry.records.to_vec();
+                crate::batch::restamp_sequence(&mut bytes, seq);
+                entry.records = Bytes::from(bytes);
+                entry.first_seq = seq;
+            }
+            seq = add_seq(seq, entry.count);
+        }
         kept.push_back(entry);
     }
+    if seq >= 0 {
+        *next_seq = seq;
+    }
     *in_flight = kept;
+}
+
+/// Sequence numbers wrap to 0 after i32::MAX, as in Kafka.
+fn add_seq(seq: i32, n: i32) -> i32 {
+    ((seq as i64 + n as i64) % (i32::MAX as i64 + 1)) as i32
+}
+
+async fn init_producer(client: &Client) -> Result<ProducerStamp> {
+    let response = client
+        .broker()
+        .init_producer(proto::InitProducerRequest {})
+        .await?
+        .into_inner();
+    Ok(ProducerStamp {
+        producer_id: response.producer_id,
+        producer_epoch: response.producer_epoch as i16,
+        base_sequence: 0,
+    })
 }
 
 async fn pause(backoff: &mut Duration) {
