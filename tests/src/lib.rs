@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
+pub mod proxy;
+
 /// How long a broker may take to become ready before a test fails.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 
