@@ -47,6 +47,9 @@ enum Command {
         /// Records per second across producers (default: as fast as possible).
         #[arg(long)]
         rate: Option<u64>,
+        /// Plain at-least-once producers instead of idempotent ones.
+        #[arg(long)]
+        no_idempotence: bool,
     },
     /// Read records from the start of every partition.
     Consume {
@@ -85,6 +88,7 @@ async fn main() -> anyhow_free::Result {
             batch_bytes,
             linger_ms,
             rate,
+            no_idempotence,
         } => {
             let client = mq::Client::connect(&args.server).await?;
             match mq::Admin::new(&client)
@@ -105,6 +109,7 @@ async fn main() -> anyhow_free::Result {
                 batch_bytes,
                 linger: Duration::from_millis(linger_ms),
                 rate,
+                idempotence: !no_idempotence,
             };
             bench::produce(&args.server, &load, progress).await?
         }

@@ -37,6 +37,8 @@ pub struct ProduceLoad {
     pub linger: Duration,
     /// Target records per second across producers; None = as fast as possible.
     pub rate: Option<u64>,
+    /// Idempotent producers (the client's default).
+    pub idempotence: bool,
 }
 
 impl Default for ProduceLoad {
@@ -51,6 +53,7 @@ impl Default for ProduceLoad {
             batch_bytes: 64 * 1024,
             linger: Duration::from_millis(5),
             rate: None,
+            idempotence: true,
         }
     }
 }
@@ -109,6 +112,7 @@ pub async fn produce(servers: &str, load: &ProduceLoad, progress: Arc<Progress>)
             batch_bytes: load.batch_bytes,
             compression: load.compression,
             acks: load.acks,
+            idempotence: load.idempotence,
             ..ProducerConfig::default()
         };
         let (topic, value, progress) = (load.topic.clone(), value.clone(), progress.clone());
