@@ -100,6 +100,7 @@ pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(),
         .unwrap_or_else(|| bound.to_string());
     let broker = Arc::new(Broker {
         topics,
+        groups: crate::groups::Groups::new(meta.clone()),
         meta,
         identity: Identity {
             node_id: config.node_id,

@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{BrokerError, Result};
+use crate::groups::Groups;
 use crate::log::AppendInfo;
 use crate::meta::Meta;
 use crate::partition::{FetchResult, Partition};
@@ -48,6 +49,7 @@ pub enum OffsetSpec {
 
 pub struct Broker {
     pub topics: Topics,
+    pub groups: Groups,
     pub meta: Meta,
     pub identity: Identity,
     pub limits: Limits,

@@ -38,6 +38,19 @@ pub enum BrokerError {
     InvalidRequest(String),
     #[error("the broker is shutting down; retry against another broker or after restart")]
     ShuttingDown,
+    #[error("group {0:?} does not exist (no members and no committed offsets)")]
+    GroupNotFound(String),
+    #[error("{member:?} is not a member of group {group:?}: its session expired without a heartbeat, it left, or the broker restarted; join the group again")]
+    UnknownMember { group: String, member: String },
+    #[error("{topic}/{partition} is not assigned to member {member:?} of group {group:?}; only the owner of a partition may read or commit it for the group")]
+    NotAssigned {
+        group: String,
+        member: String,
+        topic: String,
+        partition: u32,
+    },
+    #[error("group {group:?} has {members} live member(s); stop its consumers (or wait for their sessions to expire) first")]
+    GroupNotEmpty { group: String, members: usize },
 }
 
 pub type Result<T, E = BrokerError> = std::result::Result<T, E>;

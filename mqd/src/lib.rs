@@ -14,6 +14,7 @@ pub mod config;
 pub mod data_dir;
 pub mod error;
 pub mod fsync;
+pub mod groups;
 pub mod grpc;
 pub mod log;
 pub mod logging;

@@ -48,6 +48,20 @@ pub struct Meta {
 }
 
 const TOPIC_PREFIX: &str = "topic/";
+const OFFSET_PREFIX: &str = "offset/";
+
+/// A group's committed position in one partition, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommittedOffset {
+    pub offset: i64,
+    pub metadata: String,
+    pub commit_ms: i64,
+}
+
+fn offset_key(group: &str, topic: &str, partition: u32) -> String {
+    // Group and topic names cannot contain '/', so prefixes do not collide.
+    format!("{OFFSET_PREFIX}{group}/{topic}/{partition}")
+}
 
 impl Meta {
     pub fn open(dir: &Path) -> Result<Self, MetaError> {
@@ -109,6 +123,74 @@ impl Meta {
         Ok(value)
     }
 
+    /// Stores a group's offsets in one batch, durable when this returns.
+    pub async fn put_offsets(
+        &self,
+        group: &str,
+        offsets: &[(String, u32, CommittedOffset)],
+    ) -> Result<(), MetaError> {
+        let mut batch = sled::Batch::default();
+        for (topic, partition, committed) in offsets {
+            let value = serde_json::to_vec(committed).unwrap_or_default();
+            batch.insert(offset_key(group, topic, *partition).as_bytes(), value);
+        }
+        self.db.apply_batch(batch)?;
+        // Concurrent commits share one flush.
+        self.db.flush_async().await?;
+        Ok(())
+    }
+
+    /// Every committed offset of a group: (topic, partition, offset).
+    pub fn offsets(&self, group: &str) -> Result<Vec<(String, u32, CommittedOffset)>, MetaError> {
+        let prefix = format!("{OFFSET_PREFIX}{group}/");
+        let mut out = Vec::new();
+        for item in self.db.scan_prefix(prefix.as_bytes()) {
+            let (key, value) = item?;
+            let key = String::from_utf8_lossy(&key).into_owned();
+            let rest = &key[prefix.len()..];
+            let Some((topic, partition)) = rest.rsplit_once('/') else {
+                continue;
+            };
+            let Ok(partition) = partition.parse::<u32>() else {
+                continue;
+            };
+            let committed = serde_json::from_slice(&value).map_err(|source| MetaError::Decode {
+                key: key.clone(),
+                source,
+            })?;
+            out.push((topic.to_string(), partition, committed));
+        }
+        Ok(out)
+    }
+
+    /// Names of the groups with committed offsets.
+    pub fn groups_with_offsets(&self) -> Result<Vec<String>, MetaError> {
+        let mut names: Vec<String> = Vec::new();
+        for item in self.db.scan_prefix(OFFSET_PREFIX.as_bytes()) {
+            let (key, _) = item?;
+            let key = String::from_utf8_lossy(&key);
+            if let Some((group, _)) = key[OFFSET_PREFIX.len()..].split_once('/') {
+                if names.last().map(String::as_str) != Some(group) {
+                    names.push(group.to_string());
+                }
+            }
+        }
+        Ok(names)
+    }
+
+    /// Forgets every offset of a group.
+    pub async fn delete_offsets(&self, group: &str) -> Result<(), MetaError> {
+        let prefix = format!("{OFFSET_PREFIX}{group}/");
+        let mut batch = sled::Batch::default();
+        for item in self.db.scan_prefix(prefix.as_bytes()) {
+            let (key, _) = item?;
+            batch.remove(key);
+        }
+        self.db.apply_batch(batch)?;
+        self.db.flush_async().await?;
+        Ok(())
+    }
+
     /// A producer id never handed out before on this node, even across
     /// crashes (sled persists its id generator ahead of use).
     pub fn next_producer_id(&self) -> Result<i64, MetaError> {
@@ -124,6 +206,36 @@ impl Meta {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn offsets_survive_reopen_and_groups_do_not_mix() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |offset| CommittedOffset {
+            offset,
+            metadata: "m".into(),
+            commit_ms: 1,
+        };
+        {
+            let meta = Meta::open(dir.path()).unwrap();
+            meta.put_offsets("g", &[("t".into(), 0, at(5)), ("t".into(), 10, at(7))])
+                .await
+                .unwrap();
+            meta.put_offsets("g2", &[("t".into(), 0, at(9))])
+                .await
+                .unwrap();
+            meta.put_offsets("g", &[("t".into(), 0, at(6))])
+                .await
+                .unwrap();
+        }
+        let meta = Meta::open(dir.path()).unwrap();
+        let mut g = meta.offsets("g").unwrap();
+        g.sort_by_key(|(_, p, _)| *p);
+        assert_eq!(g, vec![("t".into(), 0, at(6)), ("t".into(), 10, at(7))]);
+        assert_eq!(meta.groups_with_offsets().unwrap(), vec!["g", "g2"]);
+        meta.delete_offsets("g").await.unwrap();
+        assert!(meta.offsets("g").unwrap().is_empty());
+        assert_eq!(meta.offsets("g2").unwrap().len(), 1);
+    }
 
     #[test]
     fn producer_ids_are_unique_across_reopen() {

@@ -18,6 +18,7 @@ pub mod record;
 pub use client::admin::Admin;
 pub use client::connection::Client;
 pub use client::consumer::{Consumer, ConsumerConfig, StartOffset};
+pub use client::group::{GroupConfig, GroupConsumer, OffsetReset, RebalanceListener};
 pub use client::producer::{Acks, Delivery, Producer, ProducerConfig, RecordMetadata};
 pub use error::{Error, Result};
 pub use record::{ConsumedRecord, Header, Record};

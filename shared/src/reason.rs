@@ -21,6 +21,13 @@ pub const OFFSET_OUT_OF_RANGE: &str = "OFFSET_OUT_OF_RANGE";
 pub const BACKLOG_FULL: &str = "BACKLOG_FULL";
 pub const STORAGE_ERROR: &str = "STORAGE_ERROR";
 pub const SHUTTING_DOWN: &str = "SHUTTING_DOWN";
+pub const GROUP_NOT_FOUND: &str = "GROUP_NOT_FOUND";
+/// The member's session expired (or it left): it must join again.
+pub const UNKNOWN_MEMBER: &str = "UNKNOWN_MEMBER";
+/// A member read or committed a partition the group has not given it.
+pub const PARTITION_NOT_ASSIGNED: &str = "PARTITION_NOT_ASSIGNED";
+/// The group has live members, so its offsets cannot be reset or deleted.
+pub const GROUP_NOT_EMPTY: &str = "GROUP_NOT_EMPTY";
 /// An idempotent producer skipped a sequence number (a batch is missing).
 pub const OUT_OF_ORDER_SEQUENCE: &str = "OUT_OF_ORDER_SEQUENCE";
 /// An idempotent producer's epoch is older than one that has written since.

@@ -298,6 +298,7 @@ pub async fn read_partition(
                 offset,
                 max_bytes: 1 << 20,
                 max_wait_ms: 0,
+                ..Default::default()
             })
             .await
             .unwrap()

@@ -49,6 +49,7 @@ async fn subscribe_streams_new_batches_and_fetch_long_polls() {
             partition: 0,
             offset: 0,
             max_bytes: 0,
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -68,6 +69,7 @@ async fn subscribe_streams_new_batches_and_fetch_long_polls() {
             offset: 1,
             max_bytes: 0,
             max_wait_ms: 20_000,
+            ..Default::default()
         };
         let response = broker.fetch(request).await.unwrap().into_inner();
         (response, started.elapsed())
@@ -99,6 +101,7 @@ async fn subscribe_streams_new_batches_and_fetch_long_polls() {
             partition: 0,
             offset: 99,
             max_bytes: 0,
+            ..Default::default()
         })
         .await
         .unwrap_err();

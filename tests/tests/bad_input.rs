@@ -265,6 +265,7 @@ async fn data_plane_input_is_validated_and_leaves_the_log_alone() {
             offset,
             max_bytes: 0,
             max_wait_ms: 0,
+            ..Default::default()
         };
         let err = Error::from(client.broker().fetch(request).await.unwrap_err());
         expect(

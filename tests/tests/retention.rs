@@ -35,6 +35,7 @@ async fn fetch_error(client: &mq::Client, topic: &str, offset: i64) -> Error {
         offset,
         max_bytes: 0,
         max_wait_ms: 0,
+        ..Default::default()
     };
     Error::from(client.broker().fetch(request).await.unwrap_err())
 }

@@ -3,15 +3,20 @@
 use std::sync::Arc;
 
 use mq::proto::admin_server::Admin as AdminApi;
+use mq::proto::reset_offsets_request::To;
 use mq::proto::{
-    AddPartitionsRequest, AlterTopicConfigRequest, CreateTopicRequest, DeleteTopicRequest,
-    DeleteTopicResponse, DescribeTopicRequest, ListTopicsRequest, ListTopicsResponse,
-    PartitionDescription, TopicDescription, TopicSummary,
+    AddPartitionsRequest, AlterTopicConfigRequest, CreateTopicRequest, DeleteGroupRequest,
+    DeleteGroupResponse, DeleteTopicRequest, DeleteTopicResponse, DescribeGroupRequest,
+    DescribeTopicRequest, GroupDescription, GroupMember, GroupState as ProtoGroupState,
+    GroupSummary, ListGroupsRequest, ListGroupsResponse, ListTopicsRequest, ListTopicsResponse,
+    OffsetChange, PartitionDescription, PartitionLag, ResetOffsetsRequest, ResetOffsetsResponse,
+    TopicDescription, TopicPartitions, TopicSummary,
 };
 use tonic::{Request, Response, Status};
 
-use super::status::to_status;
+use super::status::{invalid_argument, to_status};
 use crate::broker::Broker;
+use crate::groups::admin::{GroupState, ResetTo};
 use crate::topic_config;
 use crate::topics::Topic;
 
@@ -59,6 +64,126 @@ impl AdminService {
 
 #[tonic::async_trait]
 impl AdminApi for AdminService {
+    async fn list_groups(
+        &self,
+        _request: Request<ListGroupsRequest>,
+    ) -> Result<Response<ListGroupsResponse>, Status> {
+        let groups = self
+            .broker
+            .groups
+            .list()
+            .map_err(to_status)?
+            .into_iter()
+            .map(|g| GroupSummary {
+                group: g.name,
+                state: state_proto(g.state) as i32,
+                members: g.members as u32,
+                topics: g.topics,
+            })
+            .collect();
+        Ok(Response::new(ListGroupsResponse { groups }))
+    }
+
+    async fn describe_group(
+        &self,
+        request: Request<DescribeGroupRequest>,
+    ) -> Result<Response<GroupDescription>, Status> {
+        let r = request.into_inner();
+        let report = self
+            .broker
+            .groups
+            .describe(&self.broker.topics, &r.group)
+            .map_err(to_status)?;
+        let total_lag = report.total_lag();
+        Ok(Response::new(GroupDescription {
+            group: report.name,
+            state: state_proto(report.state) as i32,
+            generation: report.generation,
+            assignor: report.assignor.to_string(),
+            members: report
+                .members
+                .into_iter()
+                .map(|m| GroupMember {
+                    member_id: m.member_id,
+                    client_id: m.client_id,
+                    assignment: topic_partitions(m.assignment),
+                    topics: m.topics,
+                    last_heartbeat_age_ms: m.last_heartbeat_age_ms,
+                    session_timeout_ms: m.session_timeout_ms,
+                })
+                .collect(),
+            partitions: report
+                .partitions
+                .into_iter()
+                .map(|p| PartitionLag {
+                    topic: p.topic,
+                    partition: p.partition,
+                    committed_offset: p.committed.as_ref().map_or(-1, |c| c.offset),
+                    metadata: p.committed.map(|c| c.metadata).unwrap_or_default(),
+                    log_start_offset: p.log_start,
+                    high_watermark: p.high_watermark,
+                    lag: p.lag,
+                    member_id: p.owner.unwrap_or_default(),
+                })
+                .collect(),
+            total_lag,
+        }))
+    }
+
+    async fn reset_offsets(
+        &self,
+        request: Request<ResetOffsetsRequest>,
+    ) -> Result<Response<ResetOffsetsResponse>, Status> {
+        let r = request.into_inner();
+        let to =
+            match r.to {
+                Some(To::Earliest(_)) => ResetTo::Earliest,
+                Some(To::Latest(_)) => ResetTo::Latest,
+                Some(To::Offset(o)) => ResetTo::Offset(o),
+                Some(To::TimestampMs(ts)) => ResetTo::Timestamp(ts),
+                Some(To::ShiftBy(n)) => ResetTo::ShiftBy(n),
+                None => return Err(invalid_argument(
+                    "ResetOffsets needs one of earliest, latest, offset, timestamp_ms or shift_by",
+                )),
+            };
+        let targets: Vec<(String, Vec<u32>)> = r
+            .targets
+            .into_iter()
+            .map(|t| (t.topic, t.partitions))
+            .collect();
+        let changes = self
+            .broker
+            .groups
+            .reset_offsets(&self.broker.topics, &r.group, &targets, to, r.dry_run)
+            .await
+            .map_err(to_status)?;
+        Ok(Response::new(ResetOffsetsResponse {
+            changes: changes
+                .into_iter()
+                .map(|c| OffsetChange {
+                    topic: c.topic,
+                    partition: c.partition,
+                    before: c.before.unwrap_or(-1),
+                    after: c.after,
+                })
+                .collect(),
+            applied: !r.dry_run,
+        }))
+    }
+
+    async fn delete_group(
+        &self,
+        request: Request<DeleteGroupRequest>,
+    ) -> Result<Response<DeleteGroupResponse>, Status> {
+        let r = request.into_inner();
+        self.broker
+            .groups
+            .delete(&r.group)
+            .await
+            .map_err(to_status)?;
+        Ok(Response::new(DeleteGroupResponse {}))
+    }
+
     async fn create_topic(
         &self,
         request: Request<CreateTopicRequest>,
@@ -150,4 +275,24 @@ impl AdminApi for AdminService {
             .map_err(to_status)?;
         Ok(Response::new(DeleteTopicResponse {}))
     }
+}
+
+fn state_proto(state: GroupState) -> ProtoGroupState {
+    match state {
+        GroupState::Stable => ProtoGroupState::Stable,
+        GroupState::Rebalancing => ProtoGroupState::Rebalancing,
+        GroupState::Empty => ProtoGroupState::Empty,
+        GroupState::Dead => ProtoGroupState::Dead,
+    }
+}
+
+fn topic_partitions(set: std::collections::BTreeSet<(String, u32)>) -> Vec<TopicPartitions> {
+    let mut by_topic: std::collections::BTreeMap<String, Vec<u32>> = Default::default();
+    for (topic, partition) in set {
+        by_topic.entry(topic).or_default().push(partition);
+    }
+    by_topic
+        .into_iter()
+        .map(|(topic, partitions)| TopicPartitions { topic, partitions })
+        .collect()
 }

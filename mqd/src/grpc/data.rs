@@ -8,10 +8,12 @@ use futures::Stream;
 use mq::batch::batches;
 use mq::proto::broker_server::Broker as BrokerApi;
 use mq::proto::{
-    list_offsets_request::Spec, Acks, BrokerInfo, FetchRequest, FetchResponse, InitProducerRequest,
-    InitProducerResponse, ListOffsetsRequest, ListOffsetsResponse, MetadataRequest,
-    MetadataResponse, PartitionMetadata, ProduceRequest, ProduceResponse, ProduceStreamRequest,
-    ProduceStreamResponse, SubscribeRequest, TopicMetadata,
+    list_offsets_request::Spec, Acks, BrokerInfo, CommitOffsetsRequest, CommitOffsetsResponse,
+    CommittedOffset, FetchOffsetsRequest, FetchOffsetsResponse, FetchRequest, FetchResponse,
+    GroupAssignment, HeartbeatRequest, InitProducerRequest, InitProducerResponse, JoinGroupRequest,
+    LeaveGroupRequest, LeaveGroupResponse, ListOffsetsRequest, ListOffsetsResponse,
+    MetadataRequest, MetadataResponse, PartitionMetadata, ProduceRequest, ProduceResponse,
+    ProduceStreamRequest, ProduceStreamResponse, SubscribeRequest, TopicMetadata, TopicPartitions,
 };
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -21,6 +23,7 @@ use super::produce_stream;
 use super::status::{invalid_argument, to_status};
 use crate::broker::{AckLevel, Broker, OffsetSpec};
 use crate::error::BrokerError;
+use crate::groups::{JoinRequest, MemberView};
 use crate::topics::Topic;
 
 pub struct DataService {
@@ -88,6 +91,8 @@ impl BrokerApi for DataService {
         request: Request<FetchRequest>,
     ) -> Result<Response<FetchResponse>, Status> {
         let r = request.into_inner();
+        check_member(&self.broker, &r.group, &r.member_id, &r.topic, r.partition)
+            .map_err(|s| *s)?;
         let result = self
             .broker
             .fetch(
@@ -116,6 +121,8 @@ impl BrokerApi for DataService {
         let r = request.into_inner();
         // Check the partition and offset now, so a bad request fails the call
         // itself rather than the first stream message.
+        check_member(&self.broker, &r.group, &r.member_id, &r.topic, r.partition)
+            .map_err(|s| *s)?;
         self.broker
             .fetch(&r.topic, r.partition, r.offset, 1, Duration::ZERO)
             .await
@@ -127,6 +134,13 @@ impl BrokerApi for DataService {
         tokio::spawn(async move {
             let mut offset = r.offset;
             loop {
+                // A member that lost the partition (or its membership) stops.
+                if let Err(status) =
+                    check_member(&broker, &r.group, &r.member_id, &r.topic, r.partition)
+                {
+                    let _ = tx.send(Err(*status)).await;
+                    return;
+                }
                 let fetched = broker
                     .fetch(&r.topic, r.partition, offset, r.max_bytes, SUBSCRIBE_POLL)
                     .await;
@@ -158,6 +172,110 @@ impl BrokerApi for DataService {
             }
         });
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+
+    async fn join_group(
+        &self,
+        request: Request<JoinGroupRequest>,
+    ) -> Result<Response<GroupAssignment>, Status> {
+        let r = request.into_inner();
+        let view = self
+            .broker
+            .groups
+            .join(
+                &self.broker.topics,
+                JoinRequest {
+                    group: &r.group,
+                    topics: &r.topics,
+                    session_timeout_ms: r.session_timeout_ms,
+                    heartbeat_interval_ms: r.heartbeat_interval_ms,
+                    assignor: &r.assignor,
+                    client_id: &r.client_id,
+                },
+            )
+            .map_err(to_status)?;
+        Ok(Response::new(group_assignment(view)))
+    }
+
+    async fn heartbeat(
+        &self,
+        request: Request<HeartbeatRequest>,
+    ) -> Result<Response<GroupAssignment>, Status> {
+        let r = request.into_inner();
+        let owned = r
+            .owned
+            .into_iter()
+            .flat_map(|tp| {
+                let topic = tp.topic;
+                tp.partitions.into_iter().map(move |p| (topic.clone(), p))
+            })
+            .collect();
+        let view = self
+            .broker
+            .groups
+            .heartbeat(&self.broker.topics, &r.group, &r.member_id, owned)
+            .map_err(to_status)?;
+        Ok(Response::new(group_assignment(view)))
+    }
+
+    async fn leave_group(
+        &self,
+        request: Request<LeaveGroupRequest>,
+    ) -> Result<Response<LeaveGroupResponse>, Status> {
+        let r = request.into_inner();
+        self.broker
+            .groups
+            .leave(&self.broker.topics, &r.group, &r.member_id)
+            .map_err(to_status)?;
+        Ok(Response::new(LeaveGroupResponse {}))
+    }
+
+    async fn commit_offsets(
+        &self,
+        request: Request<CommitOffsetsRequest>,
+    ) -> Result<Response<CommitOffsetsResponse>, Status> {
+        let r = request.into_inner();
+        let offsets = r
+            .offsets
+            .into_iter()
+            .map(|o| (o.topic, o.partition, o.offset, o.metadata))
+            .collect();
+        self.broker
+            .groups
+            .commit(&self.broker.topics, &r.group, &r.member_id, offsets)
+            .await
+            .map_err(to_status)?;
+        Ok(Response::new(CommitOffsetsResponse {}))
+    }
+
+    async fn fetch_offsets(
+        &self,
+        request: Request<FetchOffsetsRequest>,
+    ) -> Result<Response<FetchOffsetsResponse>, Status> {
+        let r = request.into_inner();
+        let wanted: Vec<(String, u32)> = r
+            .partitions
+            .into_iter()
+            .flat_map(|tp| {
+                let topic = tp.topic;
+                tp.partitions.into_iter().map(move |p| (topic.clone(), p))
+            })
+            .collect();
+        let offsets = self
+            .broker
+            .groups
+            .fetch_offsets(&r.group, &wanted)
+            .map_err(to_status)?
+            .into_iter()
+            .map(|(topic, partition, c)| CommittedOffset {
+                topic,
+                partition,
+                offset: c.as_ref().map_or(-1, |c| c.offset),
+                metadata: c.as_ref().map(|c| c.metadata.clone()).unwrap_or_default(),
+                commit_timestamp_ms: c.as_ref().map_or(-1, |c| c.commit_ms),
+            })
+            .collect();
+        Ok(Response::new(FetchOffsetsResponse { offsets }))
     }
 
     async fn list_offsets(
@@ -238,5 +356,38 @@ pub(super) fn ack_level(acks: i32) -> Result<AckLevel, BrokerError> {
         Err(_) => Err(BrokerError::InvalidRequest(format!(
             "acks {acks} is not one of ACKS_LEADER (0), ACKS_NONE (1), ACKS_ALL (2)"
         ))),
+    }
+}
+
+/// Refuses a group read of a partition the member does not own.
+fn check_member(
+    broker: &Broker,
+    group: &str,
+    member: &str,
+    topic: &str,
+    partition: u32,
+) -> Result<(), Box<Status>> {
+    if group.is_empty() && member.is_empty() {
+        return Ok(());
+    }
+    broker
+        .groups
+        .check_owner(group, member, topic, partition)
+        .map_err(|e| Box::new(to_status(e)))
+}
+
+fn group_assignment(view: MemberView) -> GroupAssignment {
+    let mut by_topic: std::collections::BTreeMap<String, Vec<u32>> = Default::default();
+    for (topic, partition) in view.assignment {
+        by_topic.entry(topic).or_default().push(partition);
+    }
+    GroupAssignment {
+        member_id: view.member_id,
+        generation: view.generation,
+        assignment: by_topic
+            .into_iter()
+            .map(|(topic, partitions)| TopicPartitions { topic, partitions })
+            .collect(),
+        heartbeat_interval_ms: view.heartbeat_interval_ms,
     }
 }

@@ -38,6 +38,15 @@ pub fn to_status(err: BrokerError) -> Status {
         BrokerError::Config(_) => (Code::InvalidArgument, reason::INVALID_CONFIG),
         BrokerError::InvalidRequest(_) => (Code::InvalidArgument, reason::INVALID_REQUEST),
         BrokerError::ShuttingDown => (Code::Unavailable, reason::SHUTTING_DOWN),
+        BrokerError::GroupNotFound(_) => (Code::NotFound, reason::GROUP_NOT_FOUND),
+        BrokerError::UnknownMember { .. } => (Code::FailedPrecondition, reason::UNKNOWN_MEMBER),
+        BrokerError::NotAssigned { .. } => {
+            (Code::FailedPrecondition, reason::PARTITION_NOT_ASSIGNED)
+        }
+        BrokerError::GroupNotEmpty { members, .. } => {
+            metadata.insert("members".to_string(), members.to_string());
+            (Code::FailedPrecondition, reason::GROUP_NOT_EMPTY)
+        }
         BrokerError::Meta(e) => {
             tracing::error!(error = %e, "metadata store error");
             (Code::Internal, reason::STORAGE_ERROR)

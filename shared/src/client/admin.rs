@@ -1,4 +1,4 @@
-//! Topic administration.
+//! Topic and group administration.
 //!
 //! ```no_run
 //! # async fn demo() -> mq::Result<()> {
@@ -17,9 +17,12 @@ use tonic::transport::Channel;
 
 use crate::error::Result;
 use crate::proto::admin_client::AdminClient;
+pub use crate::proto::reset_offsets_request::To as ResetTo;
 use crate::proto::{
-    AddPartitionsRequest, AlterTopicConfigRequest, CreateTopicRequest, DeleteTopicRequest,
-    DescribeTopicRequest, ListTopicsRequest, TopicDescription, TopicSummary,
+    AddPartitionsRequest, AlterTopicConfigRequest, CreateTopicRequest, DeleteGroupRequest,
+    DeleteTopicRequest, DescribeGroupRequest, DescribeTopicRequest, GroupDescription, GroupSummary,
+    ListGroupsRequest, ListTopicsRequest, ResetOffsetsRequest, ResetOffsetsResponse,
+    TopicDescription, TopicPartitions, TopicSummary,
 };
 use crate::Client;
 
@@ -30,6 +33,68 @@ pub struct Admin {
 }
 
 impl Admin {
+    pub async fn list_groups(&self) -> Result<Vec<GroupSummary>> {
+        Ok(self
+            .inner
+            .clone()
+            .list_groups(ListGroupsRequest {})
+            .await?
+            .into_inner()
+            .groups)
+    }
+
+    /// Members, assignments, committed offsets and lag of a group.
+    pub async fn describe_group(&self, group: &str) -> Result<GroupDescription> {
+        let request = DescribeGroupRequest {
+            group: group.to_string(),
+        };
+        Ok(self
+            .inner
+            .clone()
+            .describe_group(request)
+            .await?
+            .into_inner())
+    }
+
+    /// Moves a group's committed offsets for `targets` (topic, partitions;
+    /// no partitions meaning all). With `dry_run`, only says what would
+    /// change. Refused while the group has live members.
+    pub async fn reset_offsets(
+        &self,
+        group: &str,
+        targets: &[(&str, &[u32])],
+        to: ResetTo,
+        dry_run: bool,
+    ) -> Result<ResetOffsetsResponse> {
+        let request = ResetOffsetsRequest {
+            group: group.to_string(),
+            targets: targets
+                .iter()
+                .map(|(topic, partitions)| TopicPartitions {
+                    topic: topic.to_string(),
+                    partitions: partitions.to_vec(),
+                })
+                .collect(),
+            to: Some(to),
+            dry_run,
+        };
+        Ok(self
+            .inner
+            .clone()
+            .reset_offsets(request)
+            .await?
+            .into_inner())
+    }
+
+    /// Forgets a group and its offsets. Refused while it has live members.
+    pub async fn delete_group(&self, group: &str) -> Result<()> {
+        let request = DeleteGroupRequest {
+            group: group.to_string(),
+        };
+        self.inner.clone().delete_group(request).await?;
+        Ok(())
+    }
+
     pub fn new(client: &Client) -> Self {
         Admin {
             inner: client.admin_raw(),

@@ -63,7 +63,9 @@ impl Default for ConsumerConfig {
     }
 }
 
-type Chunk = Result<Vec<ConsumedRecord>>;
+/// Decoded records of one partition, tagged with the assignment they were
+/// read for, so records of an earlier assignment are dropped.
+type Chunk = ((Arc<str>, u32, u64), Result<Vec<ConsumedRecord>>);
 
 /// Reads records from assigned partitions.
 pub struct Consumer {
@@ -71,8 +73,16 @@ pub struct Consumer {
     config: ConsumerConfig,
     tx: mpsc::Sender<Chunk>,
     rx: mpsc::Receiver<Chunk>,
-    fetchers: HashMap<(String, u32), JoinHandle<()>>,
+    fetchers: HashMap<(String, u32), (u64, JoinHandle<()>)>,
     positions: HashMap<(Arc<str>, u32), i64>,
+    next_epoch: u64,
+    /// Partitions whose reading stopped on an error, since the last
+    /// [`take_failed`](Consumer::take_failed).
+    failed: Vec<(String, u32)>,
+    /// An error that arrived behind records: returned by the next poll.
+    pending_error: Option<Error>,
+    /// Group and member id when reading for a group member.
+    member: Option<(String, String)>,
 }
 
 impl Consumer {
@@ -85,6 +95,10 @@ impl Consumer {
             rx,
             fetchers: HashMap::new(),
             positions: HashMap::new(),
+            next_epoch: 0,
+            failed: Vec::new(),
+            pending_error: None,
+            member: None,
         }
     }
 
@@ -106,19 +120,48 @@ impl Consumer {
                     .await?
             }
         };
-        if let Some(old) = self.fetchers.remove(&(topic.to_string(), partition)) {
-            old.abort();
-        }
+        self.unassign(topic, partition);
+        self.next_epoch += 1;
         let task = tokio::spawn(fetch_loop(
             self.client.clone(),
             self.config.clone(),
-            Arc::from(topic),
-            partition,
+            self.member.clone(),
+            (Arc::from(topic), partition, self.next_epoch),
             offset,
             self.tx.clone(),
         ));
-        self.fetchers.insert((topic.to_string(), partition), task);
+        self.fetchers
+            .insert((topic.to_string(), partition), (self.next_epoch, task));
+        self.positions.insert((Arc::from(topic), partition), offset);
         Ok(offset)
+    }
+
+    /// Stops reading a partition; records of it not yet returned by
+    /// [`poll`](Self::poll) are dropped.
+    pub fn unassign(&mut self, topic: &str, partition: u32) {
+        if let Some((_, task)) = self.fetchers.remove(&(topic.to_string(), partition)) {
+            task.abort();
+        }
+        self.positions.remove(&(Arc::from(topic), partition));
+    }
+
+    /// Reads on behalf of a group member from now on: the broker refuses
+    /// reads of partitions not assigned to it.
+    pub(crate) fn set_member(&mut self, group: &str, member_id: &str) {
+        self.member = Some((group.to_string(), member_id.to_string()));
+    }
+
+    /// Partitions that stopped on an error (returned by `poll`); assign
+    /// them again to resume.
+    pub fn take_failed(&mut self) -> Vec<(String, u32)> {
+        std::mem::take(&mut self.failed)
+    }
+
+    /// The partitions being read.
+    pub fn assignment(&self) -> Vec<(String, u32)> {
+        let mut out: Vec<(String, u32)> = self.fetchers.keys().cloned().collect();
+        out.sort();
+        out
     }
 
     /// Assigns every partition of `topic` from `start`.
@@ -136,20 +179,50 @@ impl Consumer {
 
     /// Waits up to `timeout` for records; an empty vector means none came.
     pub async fn poll(&mut self, timeout: Duration) -> Result<Vec<ConsumedRecord>> {
-        let first = match tokio::time::timeout(timeout, self.rx.recv()).await {
-            Err(_) => return Ok(Vec::new()),
-            Ok(None) => return Err(Error::Closed),
-            Ok(Some(chunk)) => chunk?,
-        };
-        let mut records = first;
-        while let Ok(chunk) = self.rx.try_recv() {
-            records.extend(chunk?);
+        if let Some(e) = self.pending_error.take() {
+            return Err(e);
         }
-        for record in &records {
-            self.positions
-                .insert((record.topic.clone(), record.partition), record.offset + 1);
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut records = Vec::new();
+        loop {
+            let chunk = if records.is_empty() {
+                match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                    Err(_) => return Ok(records),
+                    Ok(None) => return Err(Error::Closed),
+                    Ok(Some(chunk)) => chunk,
+                }
+            } else {
+                match self.rx.try_recv() {
+                    Ok(chunk) => chunk,
+                    Err(_) => return Ok(records),
+                }
+            };
+            let ((topic, partition, epoch), result) = chunk;
+            // Records of a partition since unassigned (or reassigned) are stale.
+            let key = (topic.to_string(), partition);
+            if self.fetchers.get(&key).map(|(e, _)| *e) != Some(epoch) {
+                continue;
+            }
+            let chunk = match result {
+                Ok(chunk) => chunk,
+                Err(e) => {
+                    // That partition's reader has stopped. Records already
+                    // gathered (and counted in positions) go out first.
+                    self.fetchers.remove(&key);
+                    self.failed.push(key);
+                    if records.is_empty() {
+                        return Err(e);
+                    }
+                    self.pending_error = Some(e);
+                    return Ok(records);
+                }
+            };
+            if let Some(last) = chunk.last() {
+                self.positions
+                    .insert((last.topic.clone(), last.partition), last.offset + 1);
+            }
+            records.extend(chunk);
         }
-        Ok(records)
     }
 
     /// The next offset this consumer will return for a partition.
@@ -173,7 +246,7 @@ impl Consumer {
 
 impl Drop for Consumer {
     fn drop(&mut self) {
-        for task in self.fetchers.values() {
+        for (_, task) in self.fetchers.values() {
             task.abort();
         }
     }
@@ -188,24 +261,27 @@ impl Drop for Consumer {
 async fn fetch_loop(
     client: Client,
     config: ConsumerConfig,
-    topic: Arc<str>,
-    partition: u32,
+    member: Option<(String, String)>,
+    (topic, partition, epoch): (Arc<str>, u32, u64),
     mut offset: i64,
     tx: mpsc::Sender<Chunk>,
 ) {
     let (raw_tx, raw_rx) = mpsc::channel::<Result<(bytes::Bytes, i64)>>(2);
     // Both halves run in this one task, so aborting it stops both and no
     // stale chunk arrives after a partition is reassigned.
-    let decoder = decode_loop(topic.clone(), partition, raw_rx, tx);
+    let decoder = decode_loop(topic.clone(), partition, epoch, raw_rx, tx);
     let fetcher = async move {
         let mut broker = client.broker();
         let mut backoff = Duration::from_millis(50);
         'subscribe: loop {
+            let (group, member_id) = member.clone().unwrap_or_default();
             let request = SubscribeRequest {
                 topic: topic.to_string(),
                 partition,
                 offset,
                 max_bytes: config.max_bytes,
+                group,
+                member_id,
             };
             let failure = match broker.subscribe(request).await {
                 Ok(stream) => {
@@ -251,6 +327,7 @@ async fn fetch_loop(
 async fn decode_loop(
     topic: Arc<str>,
     partition: u32,
+    epoch: u64,
     mut raw: mpsc::Receiver<Result<(bytes::Bytes, i64)>>,
     tx: mpsc::Sender<Chunk>,
 ) {
@@ -259,7 +336,12 @@ async fn decode_loop(
             decode_batches(bytes, &topic, partition, from).map_err(Error::from)
         });
         let failed = chunk.is_err();
-        if tx.send(chunk).await.is_err() || failed {
+        if tx
+            .send(((topic.clone(), partition, epoch), chunk))
+            .await
+            .is_err()
+            || failed
+        {
             return;
         }
     }

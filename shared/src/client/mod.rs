@@ -3,5 +3,6 @@
 pub mod admin;
 pub mod connection;
 pub mod consumer;
+pub mod group;
 pub mod partitioner;
 pub mod producer;
