@@ -1,6 +1,9 @@
 //! The README's five-minute tour, kept compiling by `cargo test`.
 
-use mq::{Admin, Client, Consumer, ConsumerConfig, Producer, ProducerConfig, Record, StartOffset};
+use mq::{
+    Admin, Client, Consumer, ConsumerConfig, GroupConfig, GroupConsumer, Producer, ProducerConfig,
+    Record, StartOffset,
+};
 use std::time::Duration;
 
 #[tokio::main]
@@ -21,7 +24,7 @@ async fn main() -> mq::Result<()> {
     producer.flush().await?; // every record acknowledged
 
     // Read every partition from the beginning.
-    let mut consumer = Consumer::new(client, ConsumerConfig::default());
+    let mut consumer = Consumer::new(client.clone(), ConsumerConfig::default());
     consumer
         .assign_topic("orders", StartOffset::Earliest)
         .await?;
@@ -31,5 +34,16 @@ async fn main() -> mq::Result<()> {
             record.partition, record.offset, record.value
         );
     }
+
+    // The README's group snippet: share the partitions among members.
+    let mut member =
+        GroupConsumer::join(client.clone(), GroupConfig::new("billing", ["orders"])).await?;
+    for record in member.poll(Duration::from_secs(1)).await? {
+        println!(
+            "p{} @{}: {:?}",
+            record.partition, record.offset, record.value
+        );
+    }
+    member.close().await?; // commit and hand the partitions over at once
     Ok(())
 }
