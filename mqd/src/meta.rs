@@ -9,6 +9,8 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -23,6 +25,8 @@ pub enum MetaError {
     },
     #[error("metadata store: {0}")]
     Sled(#[from] sled::Error),
+    #[error("metadata store flush task failed: {0}")]
+    Flush(String),
     #[error("metadata record {key:?} is unreadable ({source}); the store may be from a newer mqd or damaged")]
     Decode {
         key: String,
@@ -45,6 +49,18 @@ pub struct TopicRecord {
 #[derive(Clone)]
 pub struct Meta {
     db: sled::Db,
+    flushes: Arc<GroupFlush>,
+}
+
+/// Shares one sled flush among concurrent writers (group commit). sled
+/// 0.34's `flush_async` deadlocks against concurrent writes, so the flush
+/// is the blocking one, run off the async workers, one at a time.
+#[derive(Default)]
+struct GroupFlush {
+    /// Ticket of the latest write that wants to be durable.
+    requested: AtomicU64,
+    /// Every write with a ticket up to this one is durable.
+    flushed: tokio::sync::Mutex<u64>,
 }
 
 const TOPIC_PREFIX: &str = "topic/";
@@ -74,7 +90,10 @@ impl Meta {
                 path: dir.display().to_string(),
                 source,
             })?;
-        Ok(Meta { db })
+        Ok(Meta {
+            db,
+            flushes: Arc::new(GroupFlush::default()),
+        })
     }
 
     pub fn topics(&self) -> Result<Vec<TopicRecord>, MetaError> {
@@ -123,20 +142,36 @@ impl Meta {
         Ok(value)
     }
 
-    /// Stores a group's offsets in one batch, durable when this returns.
+    /// Stores a group's offsets, durable when this returns. Each partition's
+    /// offset is its own key (as in Kafka, a commit is not atomic across
+    /// partitions); concurrent commits share one flush.
     pub async fn put_offsets(
         &self,
         group: &str,
         offsets: &[(String, u32, CommittedOffset)],
     ) -> Result<(), MetaError> {
-        let mut batch = sled::Batch::default();
         for (topic, partition, committed) in offsets {
             let value = serde_json::to_vec(committed).unwrap_or_default();
-            batch.insert(offset_key(group, topic, *partition).as_bytes(), value);
+            self.db
+                .insert(offset_key(group, topic, *partition).as_bytes(), value)?;
         }
-        self.db.apply_batch(batch)?;
-        // Concurrent commits share one flush.
-        self.db.flush_async().await?;
+        self.flush_shared().await
+    }
+
+    /// Makes every write made before the call durable, sharing the flush
+    /// with concurrent callers.
+    async fn flush_shared(&self) -> Result<(), MetaError> {
+        let ticket = self.flushes.requested.fetch_add(1, Ordering::AcqRel) + 1;
+        let mut flushed = self.flushes.flushed.lock().await;
+        if *flushed >= ticket {
+            return Ok(()); // a flush that started after our write covered it
+        }
+        let covers = self.flushes.requested.load(Ordering::Acquire);
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || db.flush())
+            .await
+            .map_err(|e| MetaError::Flush(e.to_string()))??;
+        *flushed = covers;
         Ok(())
     }
 
@@ -181,14 +216,15 @@ impl Meta {
     /// Forgets every offset of a group.
     pub async fn delete_offsets(&self, group: &str) -> Result<(), MetaError> {
         let prefix = format!("{OFFSET_PREFIX}{group}/");
-        let mut batch = sled::Batch::default();
-        for item in self.db.scan_prefix(prefix.as_bytes()) {
-            let (key, _) = item?;
-            batch.remove(key);
+        let keys: Vec<sled::IVec> = self
+            .db
+            .scan_prefix(prefix.as_bytes())
+            .keys()
+            .collect::<Result<_, _>>()?;
+        for key in keys {
+            self.db.remove(key)?;
         }
-        self.db.apply_batch(batch)?;
-        self.db.flush_async().await?;
-        Ok(())
+        self.flush_shared().await
     }
 
     /// A producer id never handed out before on this node, even across
@@ -235,6 +271,59 @@ mod tests {
         meta.delete_offsets("g").await.unwrap();
         assert!(meta.offsets("g").unwrap().is_empty());
         assert_eq!(meta.offsets("g2").unwrap().len(), 1);
+    }
+
+    /// sled 0.34's `flush_async` deadlocked under exactly this load. The
+    /// writes run on a thread of their own, so a deadlock fails the test
+    /// instead of hanging it.
+    #[test]
+    fn concurrent_commits_and_topic_writes_do_not_deadlock() {
+        let dir = tempfile::tempdir().unwrap();
+        let meta = Meta::open(dir.path()).unwrap();
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let writer = meta.clone();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let mut tasks = Vec::new();
+                for t in 0..16u32 {
+                    let meta = writer.clone();
+                    tasks.push(tokio::spawn(async move {
+                        for i in 0..50 {
+                            let committed = CommittedOffset {
+                                offset: i,
+                                metadata: String::new(),
+                                commit_ms: 0,
+                            };
+                            meta.put_offsets("g", &[("t".into(), t, committed)])
+                                .await
+                                .unwrap();
+                        }
+                    }));
+                }
+                for task in tasks {
+                    task.await.unwrap();
+                }
+                writer
+                    .put_topic(&TopicRecord {
+                        name: "after".into(),
+                        partitions: 1,
+                        replication_factor: 1,
+                        configs: BTreeMap::new(),
+                        created_ms: 0,
+                    })
+                    .unwrap();
+            });
+            let _ = done_tx.send(());
+        });
+        done_rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("metadata writes finished within 60 s (no deadlock)");
+        assert_eq!(meta.offsets("g").unwrap().len(), 16);
     }
 
     #[test]

@@ -58,6 +58,24 @@ enum Command {
         #[arg(long, default_value_t = 1_000_000)]
         records: u64,
     },
+    /// Commit offsets as fast as durable commits allow.
+    Commits {
+        #[arg(long, default_value_t = 20_000)]
+        commits: u64,
+        /// Members committing at once, one partition each.
+        #[arg(long, default_value_t = 8)]
+        concurrency: u32,
+    },
+    /// Time a group to settle after one more member joins.
+    Rebalance {
+        #[arg(long, default_value_t = 100)]
+        partitions: u32,
+        /// Members before the one that joins.
+        #[arg(long, default_value_t = 3)]
+        members: u32,
+        #[arg(long, default_value_t = 3000)]
+        heartbeat_ms: u64,
+    },
 }
 
 #[tokio::main]
@@ -115,6 +133,26 @@ async fn main() -> anyhow_free::Result {
         }
         Command::Consume { topic, records } => {
             bench::consume(&args.server, &topic, records, progress).await?
+        }
+        Command::Commits {
+            commits,
+            concurrency,
+        } => bench::groups::commits(&args.server, commits, concurrency).await?,
+        Command::Rebalance {
+            partitions,
+            members,
+            heartbeat_ms,
+        } => {
+            let took = bench::groups::rebalance(
+                &args.server,
+                partitions,
+                members,
+                Duration::from_millis(heartbeat_ms),
+            )
+            .await?;
+            ticker.abort();
+            println!("rebalance {members} -> {} members over {partitions} partitions (heartbeat {heartbeat_ms} ms): {} ms", members + 1, took.as_millis());
+            return Ok(());
         }
     };
     ticker.abort();

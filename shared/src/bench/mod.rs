@@ -237,7 +237,7 @@ pub async fn consume(
     })
 }
 
-fn new_histogram() -> Histogram<u64> {
+pub(crate) fn new_histogram() -> Histogram<u64> {
     // 1 µs to 10 min at 3 significant figures: constant, valid bounds.
     Histogram::new_with_bounds(1, 600_000_000, 3).expect("constant histogram bounds are valid")
 }
@@ -250,3 +250,5 @@ fn summarize(h: &Histogram<u64>) -> Option<Latency> {
         max_us: h.max(),
     })
 }
+
+pub mod groups;
