@@ -101,6 +101,13 @@ impl Mqd {
         Self::try_start(dir, args, None).unwrap_or_else(|log| panic!("mqd did not start:\n{log}"))
     }
 
+    /// Starts mqd again on the address a previous run listened on, so
+    /// clients connected to it reconnect by themselves.
+    pub fn restart_on(dir: &DataDir, address: &str) -> Mqd {
+        let listen = address.trim_start_matches("http://").to_string();
+        Self::start_with(dir, &["--listen", &listen])
+    }
+
     /// Starts mqd with a config file's text.
     pub fn start_with_config(dir: &DataDir, config: &str, args: &[&str]) -> Mqd {
         Self::try_start(dir, args, Some(config))
@@ -232,12 +239,15 @@ fn spawn(dir: &DataDir, args: &[&str], config: Option<&str>) -> (Child, PathBuf)
         .join(format!("mqd-{}-{seq}.log", std::process::id()));
     let log = File::create(&log_path).unwrap();
     let mut command = Command::new(mqd_binary());
-    command.arg("--data-dir").arg(dir.data()).args([
-        "--listen",
-        "127.0.0.1:0",
-        "--metrics-listen",
-        "127.0.0.1:0",
-    ]);
+    // A test that names its own listen address (to restart on the same
+    // port) passes --listen itself.
+    if !args.contains(&"--listen") {
+        command.args(["--listen", "127.0.0.1:0"]);
+    }
+    command
+        .arg("--data-dir")
+        .arg(dir.data())
+        .args(["--metrics-listen", "127.0.0.1:0"]);
     if let Some(text) = config {
         let path = dir.path().join(format!("mqd-{seq}.toml"));
         std::fs::write(&path, text).unwrap();

@@ -454,3 +454,57 @@ async fn bad_group_input_gets_clear_errors() {
         .unwrap_err();
     assert_eq!(err.reason(), Some(reason::PARTITION_NOT_ASSIGNED), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_members_rejoin_after_a_broker_restart_and_resume_from_their_commits() {
+    let dir = DataDir::new();
+    let mut mqd = Mqd::start(&dir);
+    let address = mqd.url();
+    let client = mqd.client().await;
+    Admin::new(&client)
+        .create_topic("work", PARTITIONS, &[])
+        .await
+        .unwrap();
+    produce_round(&client, 0, 20).await;
+
+    let seen: Seen = Arc::default();
+    let reader = member(
+        Client::connect(&address).await.unwrap(),
+        "r",
+        true,
+        seen.clone(),
+    );
+    wait_for(Duration::from_secs(20), "the first round", async || {
+        (seen.lock().await.len() >= (PARTITIONS * 20) as usize).then_some(())
+    })
+    .await;
+    // Let the last commit land, then restart mqd on the same address.
+    wait_for(
+        Duration::from_secs(20),
+        "the first round committed",
+        async || {
+            let d = Admin::new(&client).describe_group("g").await.ok()?;
+            (d.total_lag == 0).then_some(())
+        },
+    )
+    .await;
+    mqd.terminate(Duration::from_secs(20)).await;
+    let mqd = Mqd::restart_on(&dir, &address);
+    let client = mqd.client().await;
+    produce_round(&client, 1, 20).await;
+
+    // The member finds itself unknown, joins again, and reads on from its
+    // committed offsets: the second round once, the first not again.
+    wait_for(Duration::from_secs(30), "the second round", async || {
+        (seen.lock().await.len() >= (PARTITIONS * 40) as usize).then_some(())
+    })
+    .await;
+    let seen = seen.lock().await.clone();
+    let mut counts: BTreeMap<(u32, i64), usize> = BTreeMap::new();
+    for (_, p, o) in &seen {
+        *counts.entry((*p, *o)).or_default() += 1;
+    }
+    assert_eq!(counts.len(), (PARTITIONS * 40) as usize);
+    assert!(counts.values().all(|n| *n == 1), "nothing read twice");
+    reader.abort();
+}
