@@ -69,6 +69,18 @@ fn member(client: Client, name: &str, commit: bool, seen: Seen) -> JoinHandle<()
     })
 }
 
+/// Polls until `n` records have come.
+async fn read_at_least(consumer: &mut GroupConsumer, n: usize) {
+    let mut read = 0;
+    while read < n {
+        read += consumer
+            .poll(Duration::from_millis(200))
+            .await
+            .unwrap()
+            .len();
+    }
+}
+
 async fn describe(admin: &Admin) -> GroupDescription {
     admin.describe_group("g").await.unwrap()
 }
@@ -249,14 +261,7 @@ async fn offsets_survive_a_restart_and_admin_resets_them() {
     let mut consumer = GroupConsumer::join(client.clone(), config("g", "solo"))
         .await
         .unwrap();
-    let mut read = 0;
-    while read < (PARTITIONS * 10) as usize {
-        read += consumer
-            .poll(Duration::from_millis(200))
-            .await
-            .unwrap()
-            .len();
-    }
+    read_at_least(&mut consumer, (PARTITIONS * 10) as usize).await;
     consumer.commit().await.unwrap();
 
     // While the member lives, resets and deletes are refused.
@@ -318,14 +323,7 @@ async fn offsets_survive_a_restart_and_admin_resets_them() {
     let mut consumer = GroupConsumer::join(client.clone(), config("g", "again"))
         .await
         .unwrap();
-    let mut read = 0;
-    while read < (PARTITIONS * 10) as usize {
-        read += consumer
-            .poll(Duration::from_millis(200))
-            .await
-            .unwrap()
-            .len();
-    }
+    read_at_least(&mut consumer, (PARTITIONS * 10) as usize).await;
     consumer.close().await.unwrap();
 
     admin.delete_group("g").await.unwrap();

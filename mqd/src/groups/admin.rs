@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use super::assignor::Tp;
-use super::{expire, validate_group_name, Groups};
+use super::{expire, validate_group_name, Group, Groups};
 use crate::error::{BrokerError, Result};
 use crate::log::LogError;
 use crate::meta::CommittedOffset;
@@ -92,13 +92,7 @@ impl Groups {
                     .values()
                     .flat_map(|m| m.topics.iter().cloned())
                     .collect();
-                let state = if group.members.is_empty() {
-                    None
-                } else if group.is_stable() {
-                    Some(GroupState::Stable)
-                } else {
-                    Some(GroupState::Rebalancing)
-                };
+                let state = live_state(group);
                 live.insert(name.clone(), (state, group.members.len(), topics));
                 names.insert(name.clone());
             }
@@ -156,13 +150,7 @@ impl Groups {
                             }
                         })
                         .collect();
-                    let state = if group.members.is_empty() {
-                        None
-                    } else if group.is_stable() {
-                        Some(GroupState::Stable)
-                    } else {
-                        Some(GroupState::Rebalancing)
-                    };
+                    let state = live_state(group);
                     let subscribed: BTreeSet<String> = group
                         .members
                         .values()
@@ -348,5 +336,16 @@ impl Groups {
             }
         }
         Ok(())
+    }
+}
+
+/// The state of a group with members; `None` when it has none.
+fn live_state(group: &Group) -> Option<GroupState> {
+    if group.members.is_empty() {
+        None
+    } else if group.is_stable() {
+        Some(GroupState::Stable)
+    } else {
+        Some(GroupState::Rebalancing)
     }
 }

@@ -10,7 +10,7 @@ use mq::proto::{
     DescribeTopicRequest, GroupDescription, GroupMember, GroupState as ProtoGroupState,
     GroupSummary, ListGroupsRequest, ListGroupsResponse, ListTopicsRequest, ListTopicsResponse,
     OffsetChange, PartitionDescription, PartitionLag, ResetOffsetsRequest, ResetOffsetsResponse,
-    TopicDescription, TopicPartitions, TopicSummary,
+    TopicDescription, TopicSummary,
 };
 use tonic::{Request, Response, Status};
 
@@ -106,7 +106,7 @@ impl AdminApi for AdminService {
                 .map(|m| GroupMember {
                     member_id: m.member_id,
                     client_id: m.client_id,
-                    assignment: topic_partitions(m.assignment),
+                    assignment: mq::proto::group_by_topic(m.assignment),
                     topics: m.topics,
                     last_heartbeat_age_ms: m.last_heartbeat_age_ms,
                     session_timeout_ms: m.session_timeout_ms,
@@ -284,15 +284,4 @@ fn state_proto(state: GroupState) -> ProtoGroupState {
         GroupState::Empty => ProtoGroupState::Empty,
         GroupState::Dead => ProtoGroupState::Dead,
     }
-}
-
-fn topic_partitions(set: std::collections::BTreeSet<(String, u32)>) -> Vec<TopicPartitions> {
-    let mut by_topic: std::collections::BTreeMap<String, Vec<u32>> = Default::default();
-    for (topic, partition) in set {
-        by_topic.entry(topic).or_default().push(partition);
-    }
-    by_topic
-        .into_iter()
-        .map(|(topic, partitions)| TopicPartitions { topic, partitions })
-        .collect()
 }

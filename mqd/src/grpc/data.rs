@@ -13,7 +13,7 @@ use mq::proto::{
     GroupAssignment, HeartbeatRequest, InitProducerRequest, InitProducerResponse, JoinGroupRequest,
     LeaveGroupRequest, LeaveGroupResponse, ListOffsetsRequest, ListOffsetsResponse,
     MetadataRequest, MetadataResponse, PartitionMetadata, ProduceRequest, ProduceResponse,
-    ProduceStreamRequest, ProduceStreamResponse, SubscribeRequest, TopicMetadata, TopicPartitions,
+    ProduceStreamRequest, ProduceStreamResponse, SubscribeRequest, TopicMetadata,
 };
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -202,14 +202,7 @@ impl BrokerApi for DataService {
         request: Request<HeartbeatRequest>,
     ) -> Result<Response<GroupAssignment>, Status> {
         let r = request.into_inner();
-        let owned = r
-            .owned
-            .into_iter()
-            .flat_map(|tp| {
-                let topic = tp.topic;
-                tp.partitions.into_iter().map(move |p| (topic.clone(), p))
-            })
-            .collect();
+        let owned = mq::proto::pairs(r.owned).collect();
         let view = self
             .broker
             .groups
@@ -253,14 +246,7 @@ impl BrokerApi for DataService {
         request: Request<FetchOffsetsRequest>,
     ) -> Result<Response<FetchOffsetsResponse>, Status> {
         let r = request.into_inner();
-        let wanted: Vec<(String, u32)> = r
-            .partitions
-            .into_iter()
-            .flat_map(|tp| {
-                let topic = tp.topic;
-                tp.partitions.into_iter().map(move |p| (topic.clone(), p))
-            })
-            .collect();
+        let wanted: Vec<(String, u32)> = mq::proto::pairs(r.partitions).collect();
         let offsets = self
             .broker
             .groups
@@ -377,17 +363,10 @@ fn check_member(
 }
 
 fn group_assignment(view: MemberView) -> GroupAssignment {
-    let mut by_topic: std::collections::BTreeMap<String, Vec<u32>> = Default::default();
-    for (topic, partition) in view.assignment {
-        by_topic.entry(topic).or_default().push(partition);
-    }
     GroupAssignment {
         member_id: view.member_id,
         generation: view.generation,
-        assignment: by_topic
-            .into_iter()
-            .map(|(topic, partitions)| TopicPartitions { topic, partitions })
-            .collect(),
+        assignment: mq::proto::group_by_topic(view.assignment),
         heartbeat_interval_ms: view.heartbeat_interval_ms,
     }
 }

@@ -39,8 +39,8 @@ use tokio::task::JoinHandle;
 use crate::client::consumer::{Consumer, ConsumerConfig, StartOffset};
 use crate::error::{Error, Result};
 use crate::proto::{
-    CommitOffsetsRequest, FetchOffsetsRequest, GroupAssignment, HeartbeatRequest, JoinGroupRequest,
-    LeaveGroupRequest, OffsetCommit, TopicPartitions,
+    group_by_topic, pairs, CommitOffsetsRequest, FetchOffsetsRequest, GroupAssignment,
+    HeartbeatRequest, JoinGroupRequest, LeaveGroupRequest, OffsetCommit,
 };
 use crate::reason;
 use crate::record::ConsumedRecord;
@@ -334,19 +334,12 @@ impl GroupConsumer {
 
     /// Committed offsets of `partitions`, or the reset policy's start.
     async fn start_offsets(&mut self, partitions: &[Tp]) -> Result<Vec<StartOffset>> {
-        let mut by_topic: BTreeMap<String, Vec<u32>> = BTreeMap::new();
-        for (topic, partition) in partitions {
-            by_topic.entry(topic.clone()).or_default().push(*partition);
-        }
         let response = self
             .client
             .broker()
             .fetch_offsets(FetchOffsetsRequest {
                 group: self.config.group.clone(),
-                partitions: by_topic
-                    .into_iter()
-                    .map(|(topic, partitions)| TopicPartitions { topic, partitions })
-                    .collect(),
+                partitions: group_by_topic(partitions.iter().cloned()),
             })
             .await?
             .into_inner();
@@ -409,14 +402,7 @@ fn apply(membership: &Mutex<Membership>, answer: GroupAssignment) {
     let mut m = membership.lock();
     m.member_id = answer.member_id;
     m.generation = answer.generation;
-    m.target = answer
-        .assignment
-        .into_iter()
-        .flat_map(|tp| {
-            let topic = tp.topic;
-            tp.partitions.into_iter().map(move |p| (topic.clone(), p))
-        })
-        .collect();
+    m.target = pairs(answer.assignment).collect();
 }
 
 async fn heartbeat_loop(
@@ -434,17 +420,10 @@ async fn heartbeat_loop(
             let m = membership.lock();
             (m.member_id.clone(), m.owned.clone())
         };
-        let mut by_topic: BTreeMap<String, Vec<u32>> = BTreeMap::new();
-        for (topic, partition) in owned {
-            by_topic.entry(topic).or_default().push(partition);
-        }
         let request = HeartbeatRequest {
             group: config.group.clone(),
             member_id,
-            owned: by_topic
-                .into_iter()
-                .map(|(topic, partitions)| TopicPartitions { topic, partitions })
-                .collect(),
+            owned: group_by_topic(owned),
         };
         match client.broker().heartbeat(request).await {
             Ok(answer) => apply(&membership, answer.into_inner()),
