@@ -63,7 +63,12 @@ fn member(client: Client, name: &str, commit: bool, seen: Seen) -> JoinHandle<()
             }
             drop(seen);
             if commit && !records.is_empty() {
-                consumer.commit().await.unwrap();
+                // A commit may be refused while the member is fenced (the
+                // broker restarted); it rejoins and reads on from the last
+                // commit that landed.
+                if let Err(e) = consumer.commit().await {
+                    assert_eq!(e.reason(), Some(reason::UNKNOWN_MEMBER), "{e}");
+                }
             }
         }
     })
@@ -505,4 +510,89 @@ async fn live_members_rejoin_after_a_broker_restart_and_resume_from_their_commit
     assert_eq!(counts.len(), (PARTITIONS * 40) as usize);
     assert!(counts.values().all(|n| *n == 1), "nothing read twice");
     reader.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_committed_offset_lost_to_retention_restarts_from_the_reset_policy() {
+    let dir = DataDir::new();
+    let mqd = Mqd::start_with_config(&dir, "[storage]\nretention_check_interval_ms = 100\n", &[]);
+    let client = mqd.client().await;
+    let admin = Admin::new(&client);
+    admin
+        .create_topic("work", 1, &[("segment.bytes", "4096")])
+        .await
+        .unwrap();
+    let producer = Producer::new(
+        client.clone(),
+        ProducerConfig {
+            batch_bytes: 1024,
+            ..ProducerConfig::default()
+        },
+    );
+    let send = |from: usize| {
+        let producer = producer.clone();
+        async move {
+            for i in from..from + 200 {
+                producer
+                    .send_to("work", 0, Record::new(format!("{i:05}").repeat(20)))
+                    .await
+                    .unwrap();
+            }
+            producer.flush().await.unwrap();
+        }
+    };
+    send(0).await;
+    // Commit offset 5, then let retention delete far past it.
+    let mut consumer = GroupConsumer::join(client.clone(), config("g", "early"))
+        .await
+        .unwrap();
+    let mut got = 0;
+    while got == 0 {
+        got = consumer
+            .poll(Duration::from_millis(200))
+            .await
+            .unwrap()
+            .len();
+    }
+    consumer.close().await.unwrap();
+    admin
+        .reset_offsets("g", &[("work", &[0])], ResetTo::Offset(5), false)
+        .await
+        .unwrap();
+    // Only now does retention start to delete old segments.
+    admin
+        .alter_topic_config("work", &[("retention.bytes", "16384")], &[])
+        .await
+        .unwrap();
+    send(200).await;
+    wait_for(
+        Duration::from_secs(20),
+        "retention to pass offset 5",
+        async || {
+            let d = admin.describe_topic("work").await.ok()?;
+            (d.partitions[0].log_start_offset > 5).then_some(d.partitions[0].log_start_offset)
+        },
+    )
+    .await;
+
+    // The new member's committed offset is below the log start: it resets
+    // to the earliest offset instead of failing.
+    let mut consumer = GroupConsumer::join(client.clone(), config("g", "late"))
+        .await
+        .unwrap();
+    let first = wait_for(
+        Duration::from_secs(20),
+        "records after the reset",
+        async || {
+            let records = consumer.poll(Duration::from_millis(100)).await.unwrap();
+            records.first().map(|r| r.offset)
+        },
+    )
+    .await;
+    let log_start = admin.describe_topic("work").await.unwrap().partitions[0].log_start_offset;
+    assert!(
+        first > 5 && first <= log_start + 100,
+        "first {first}, log start {log_start}"
+    );
+    consumer.close().await.unwrap();
 }

@@ -186,7 +186,14 @@ impl GroupConsumer {
         }
         if self.config.auto_commit && self.last_commit.elapsed() >= self.config.auto_commit_interval
         {
-            self.commit_owned().await?;
+            match self.commit_owned().await {
+                // Fenced: the rejoin that follows restarts from the last
+                // commit that did land (at-least-once).
+                Err(err) if is_fenced(&err) => {
+                    tracing::warn!(group = %self.config.group, error = %err, "auto-commit refused");
+                }
+                other => other?,
+            }
         }
         self.reconcile().await?;
         match self.consumer.poll(timeout).await {
@@ -196,6 +203,21 @@ impl GroupConsumer {
                 // partition); the next heartbeat tells us what we hold.
                 for tp in self.consumer.take_failed() {
                     self.membership.lock().owned.remove(&tp);
+                }
+                Ok(Vec::new())
+            }
+            Err(err) if err.reason() == Some(reason::OFFSET_OUT_OF_RANGE) => {
+                // The committed offset is gone (retention) or past the end:
+                // start over where auto_offset_reset says, as Kafka does.
+                let start = match self.config.auto_offset_reset {
+                    OffsetReset::Earliest => StartOffset::Earliest,
+                    OffsetReset::Latest => StartOffset::Latest,
+                    OffsetReset::None => return Err(err),
+                };
+                for (topic, partition) in self.consumer.take_failed() {
+                    tracing::warn!(group = %self.config.group, topic, partition, error = %err, "offset out of range; resetting");
+                    self.committed.remove(&(topic.clone(), partition));
+                    self.consumer.assign(&topic, partition, start).await?;
                 }
                 Ok(Vec::new())
             }
