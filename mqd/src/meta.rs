@@ -243,6 +243,23 @@ impl Meta {
 mod tests {
     use super::*;
 
+    /// Opens a store just closed in the same process. sled's background
+    /// flusher lets go of the directory lock a moment after the last handle
+    /// is dropped, so a reopen retries briefly (mqd itself opens once).
+    fn reopen(dir: &Path) -> Meta {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            match Meta::open(dir) {
+                Ok(meta) => return meta,
+                Err(e) if std::time::Instant::now() < deadline => {
+                    let _ = e;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => panic!("reopen {}: {e}", dir.display()),
+            }
+        }
+    }
+
     #[tokio::test]
     async fn offsets_survive_reopen_and_groups_do_not_mix() {
         let dir = tempfile::tempdir().unwrap();
@@ -263,7 +280,7 @@ mod tests {
                 .await
                 .unwrap();
         }
-        let meta = Meta::open(dir.path()).unwrap();
+        let meta = reopen(dir.path());
         let mut g = meta.offsets("g").unwrap();
         g.sort_by_key(|(_, p, _)| *p);
         assert_eq!(g, vec![("t".into(), 0, at(6)), ("t".into(), 10, at(7))]);
@@ -336,7 +353,7 @@ mod tests {
             assert!(b > a && a >= 0);
             b
         };
-        let meta = Meta::open(dir.path()).unwrap();
+        let meta = reopen(dir.path());
         assert!(meta.next_producer_id().unwrap() > first);
     }
 
@@ -355,7 +372,7 @@ mod tests {
             meta.put_topic(&record).unwrap();
             meta.node_field("cluster_id", || "abc".into()).unwrap()
         };
-        let meta = Meta::open(dir.path()).unwrap();
+        let meta = reopen(dir.path());
         assert_eq!(meta.topics().unwrap(), vec![record]);
         assert_eq!(
             meta.node_field("cluster_id", || "other".into()).unwrap(),

@@ -66,7 +66,12 @@ impl Error {
             Error::Unreachable { .. } => true,
             Error::Broker { code, .. } => matches!(
                 code,
-                Code::Unavailable | Code::DeadlineExceeded | Code::Aborted | Code::Unknown
+                Code::Unavailable
+                    | Code::DeadlineExceeded
+                    | Code::Aborted
+                    | Code::Unknown
+                    // A call cut off with its connection (a broker restart).
+                    | Code::Cancelled
             ),
             _ => false,
         }

@@ -421,6 +421,9 @@ async fn bad_group_input_gets_clear_errors() {
                 topic: "work".into(),
                 partitions: vec![0, 1],
             }],
+            max_wait_ms: 0,
+            seq: 0,
+            applied_assignment_seq: 0,
         })
         .await
         .unwrap();

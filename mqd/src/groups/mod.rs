@@ -17,9 +17,11 @@ pub mod assignor;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
+use tokio::sync::Notify;
 
 use self::assignor::{Assignment, Assignor, Tp};
 use crate::error::{BrokerError, Result};
@@ -37,6 +39,8 @@ pub struct MemberView {
     pub generation: u32,
     pub assignment: BTreeSet<Tp>,
     pub heartbeat_interval_ms: u32,
+    /// Numbers the answers to this member.
+    pub assignment_seq: u64,
 }
 
 pub(crate) struct Member {
@@ -47,6 +51,13 @@ pub(crate) struct Member {
     pub(crate) last_seen: Instant,
     /// What the member said it reads, at its last heartbeat.
     pub(crate) owned: BTreeSet<Tp>,
+    /// Sequence number of the heartbeat `owned` came from.
+    pub(crate) last_seq: u64,
+    /// Answers sent to the member so far.
+    pub(crate) answers: u64,
+    /// Partitions given in answers, with the number of the first answer of
+    /// the current run that gave them.
+    pub(crate) answered: BTreeMap<Tp, u64>,
 }
 
 pub(crate) struct Group {
@@ -56,9 +67,18 @@ pub(crate) struct Group {
     pub(crate) target: Assignment,
     /// Partition counts the target was computed for.
     pub(crate) sizes: BTreeMap<String, u32>,
+    /// Bumped, and waiters woken, whenever what a member may own could have
+    /// changed: the target, or what some member reports it owns.
+    pub(crate) version: u64,
+    pub(crate) changes: Arc<Notify>,
 }
 
 impl Group {
+    fn changed(&mut self) {
+        self.version += 1;
+        self.changes.notify_waiters();
+    }
+
     /// The part of `member`'s target that no other member still owns.
     pub(crate) fn given(&self, member: &str) -> BTreeSet<Tp> {
         let Some(target) = self.target.get(member) else {
@@ -91,8 +111,15 @@ impl Group {
     fn view(&mut self, member: &str) -> MemberView {
         let given = self.given(member);
         let mut heartbeat_interval_ms = 0;
+        let mut assignment_seq = 0;
         if let Some(m) = self.members.get_mut(member) {
             m.owned.extend(given.iter().cloned());
+            m.answers += 1;
+            assignment_seq = m.answers;
+            m.answered.retain(|tp, _| given.contains(tp));
+            for tp in &given {
+                m.answered.entry(tp.clone()).or_insert(assignment_seq);
+            }
             heartbeat_interval_ms = m.heartbeat_interval_ms;
         }
         MemberView {
@@ -100,6 +127,7 @@ impl Group {
             generation: self.generation,
             assignment: given,
             heartbeat_interval_ms,
+            assignment_seq,
         }
     }
 }
@@ -109,6 +137,20 @@ pub struct Groups {
     pub(crate) groups: Mutex<HashMap<String, Group>>,
     pub(crate) meta: Meta,
     next_member: AtomicU64,
+}
+
+/// One heartbeat, as the member sent it.
+pub struct Beat<'a> {
+    pub group: &'a str,
+    pub member: &'a str,
+    /// What the member reads now.
+    pub owned: BTreeSet<Tp>,
+    /// Increases with each heartbeat; 0 = unordered.
+    pub seq: u64,
+    /// The last answer `owned` reflects.
+    pub applied_assignment_seq: u64,
+    /// How long to hold an answer that would tell the member nothing new.
+    pub max_wait: Duration,
 }
 
 /// Parameters of a join.
@@ -182,6 +224,8 @@ impl Groups {
             members: BTreeMap::new(),
             target: Assignment::new(),
             sizes: BTreeMap::new(),
+            version: 0,
+            changes: Arc::new(Notify::new()),
         });
         expire(r.group, group);
         if group.members.is_empty() {
@@ -196,6 +240,9 @@ impl Groups {
                 heartbeat_interval_ms: heartbeat_ms,
                 last_seen: Instant::now(),
                 owned: BTreeSet::new(),
+                last_seq: 0,
+                answers: 0,
+                answered: BTreeMap::new(),
             },
         );
         tracing::info!(group = r.group, member = %member_id, "member joined");
@@ -203,21 +250,76 @@ impl Groups {
         Ok(group.view(&member_id))
     }
 
-    pub fn heartbeat(
-        &self,
-        topics: &Topics,
-        group_name: &str,
-        member: &str,
-        owned: BTreeSet<Tp>,
-    ) -> Result<MemberView> {
+    /// Records a member's heartbeat and answers with what it may own. With
+    /// `max_wait`, an answer that would tell the member nothing new waits
+    /// (up to `max_wait`) for the group to change, so members learn of a
+    /// rebalance at once instead of at their next heartbeat.
+    pub async fn heartbeat(&self, topics: &Topics, beat: Beat<'_>) -> Result<MemberView> {
+        let Beat {
+            group: group_name,
+            member,
+            owned,
+            seq,
+            applied_assignment_seq,
+            max_wait,
+        } = beat;
+        let (view, changes, version, wait) = {
+            let mut groups = self.groups.lock();
+            let group = live_group(&mut groups, group_name, member)?;
+            let mut owned_changed = false;
+            let mut session = Duration::ZERO;
+            if let Some(m) = group.members.get_mut(member) {
+                m.last_seen = Instant::now();
+                session = m.session;
+                let stale = seq != 0 && seq <= m.last_seq;
+                if stale {
+                    // Overtaken by a later heartbeat: its report stands.
+                    return Ok(group.view(member));
+                }
+                m.last_seq = seq;
+                // Partitions from answers the member had not applied when
+                // it sent this stay owned: it may be taking them up now.
+                let mut now_owned = owned.clone();
+                now_owned.extend(
+                    m.answered
+                        .iter()
+                        .filter(|(_, at)| **at > applied_assignment_seq)
+                        .map(|(tp, _)| tp.clone()),
+                );
+                if m.owned != now_owned {
+                    m.owned = now_owned;
+                    owned_changed = true;
+                }
+            }
+            if owned_changed {
+                group.changed();
+            }
+            // Topics may have grown, or been deleted, since the last change.
+            rebalance(group, topics, false);
+            let view = group.view(member);
+            // Never wait so long that the session would lapse meanwhile.
+            let wait = max_wait.min(session / 2);
+            (view, group.changes.clone(), group.version, wait)
+        };
+        if wait.is_zero() || view.assignment != owned {
+            return Ok(view);
+        }
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let notified = changes.notified();
+            let current = self.groups.lock().get(group_name).map(|g| g.version);
+            if current != Some(version) {
+                break;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                break;
+            }
+        }
         let mut groups = self.groups.lock();
         let group = live_group(&mut groups, group_name, member)?;
         if let Some(m) = group.members.get_mut(member) {
             m.last_seen = Instant::now();
-            m.owned = owned;
         }
-        // Topics may have grown, or been deleted, since the last change.
-        rebalance(group, topics, false);
         Ok(group.view(member))
     }
 
@@ -390,6 +492,7 @@ fn reassign(group: &mut Group) {
     if target != group.target {
         group.target = target;
         group.generation += 1;
+        group.changed();
     }
 }
 
@@ -429,6 +532,9 @@ mod tests {
             heartbeat_interval_ms: 1000,
             last_seen: Instant::now(),
             owned: BTreeSet::new(),
+            last_seq: 0,
+            answers: 0,
+            answered: BTreeMap::new(),
         }
     }
 
@@ -439,6 +545,8 @@ mod tests {
             members: BTreeMap::new(),
             target: Assignment::new(),
             sizes: BTreeMap::from([("t".to_string(), 4)]),
+            version: 0,
+            changes: Arc::new(Notify::new()),
         };
         g.members.insert("a".into(), member(&["t"]));
         reassign(&mut g);

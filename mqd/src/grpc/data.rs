@@ -23,7 +23,7 @@ use super::produce_stream;
 use super::status::{invalid_argument, to_status};
 use crate::broker::{AckLevel, Broker, OffsetSpec};
 use crate::error::BrokerError;
-use crate::groups::{JoinRequest, MemberView};
+use crate::groups::{Beat, JoinRequest, MemberView};
 use crate::topics::Topic;
 
 pub struct DataService {
@@ -203,11 +203,23 @@ impl BrokerApi for DataService {
     ) -> Result<Response<GroupAssignment>, Status> {
         let r = request.into_inner();
         let owned = mq::proto::pairs(r.owned).collect();
-        let view = self
-            .broker
-            .groups
-            .heartbeat(&self.broker.topics, &r.group, &r.member_id, owned)
-            .map_err(to_status)?;
+        let beat = self.broker.groups.heartbeat(
+            &self.broker.topics,
+            Beat {
+                group: &r.group,
+                member: &r.member_id,
+                owned,
+                seq: r.seq,
+                applied_assignment_seq: r.applied_assignment_seq,
+                max_wait: Duration::from_millis(r.max_wait_ms as u64),
+            },
+        );
+        // A waiting heartbeat must not hold up a graceful shutdown.
+        let view = tokio::select! {
+            view = beat => view,
+            _ = self.broker.shutdown.cancelled() => Err(BrokerError::ShuttingDown),
+        }
+        .map_err(to_status)?;
         Ok(Response::new(group_assignment(view)))
     }
 
@@ -368,5 +380,6 @@ fn group_assignment(view: MemberView) -> GroupAssignment {
         generation: view.generation,
         assignment: mq::proto::group_by_topic(view.assignment),
         heartbeat_interval_ms: view.heartbeat_interval_ms,
+        assignment_seq: view.assignment_seq,
     }
 }

@@ -42,6 +42,9 @@ pub async fn commits(servers: &str, commits: u64, concurrency: u32) -> Result<Re
                 group: group.clone(),
                 member_id: member.clone(),
                 owned: Vec::new(),
+                max_wait_ms: 0,
+                seq: 0,
+                applied_assignment_seq: 0,
             })
             .await?
             .into_inner();

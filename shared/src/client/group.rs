@@ -112,6 +112,10 @@ struct Membership {
     generation: u32,
     /// What the broker says this member may read.
     target: BTreeSet<Tp>,
+    /// The broker's number for the answer `target` came from.
+    target_seq: u64,
+    /// The number of the answer `owned` reflects (applied by `poll`).
+    applied_seq: u64,
     /// What `poll` has started reading; reported in heartbeats.
     owned: BTreeSet<Tp>,
     /// Set when the member was fenced and joined again: everything owned
@@ -286,12 +290,13 @@ impl GroupConsumer {
 
     /// Brings what this member reads in line with what the broker gave it.
     async fn reconcile(&mut self) -> Result<()> {
-        let (member_id, target, owned, rejoined) = {
+        let (member_id, target, target_seq, owned, rejoined) = {
             let mut m = self.membership.lock();
             let rejoined = std::mem::take(&mut m.rejoined);
             (
                 m.member_id.clone(),
                 m.target.clone(),
+                m.target_seq,
                 m.owned.clone(),
                 rejoined,
             )
@@ -314,7 +319,7 @@ impl GroupConsumer {
         }
         if member_id != self.member_for_consumer {
             self.consumer.set_member(&self.config.group, &member_id);
-            self.member_for_consumer = member_id;
+            self.member_for_consumer = member_id.clone();
         }
         let revoked: Vec<Tp> = owned.difference(&target).cloned().collect();
         if !revoked.is_empty() {
@@ -340,6 +345,7 @@ impl GroupConsumer {
         }
         let added: Vec<Tp> = target.difference(&owned).cloned().collect();
         if added.is_empty() {
+            self.mark_applied(&member_id, target_seq);
             return Ok(());
         }
         let starts = self.start_offsets(&added).await?;
@@ -347,11 +353,23 @@ impl GroupConsumer {
             self.consumer.assign(topic, *partition, start).await?;
         }
         self.membership.lock().owned.extend(added.iter().cloned());
+        self.mark_applied(&member_id, target_seq);
         self.owned_changed.notify_one();
         if let Some(l) = self.listener.as_mut() {
             l.on_assigned(&added);
         }
         Ok(())
+    }
+
+    /// Records that `owned` now reflects answer `seq` (unless the member
+    /// joined again meanwhile, which starts the numbering over).
+    fn mark_applied(&self, member_id: &str, seq: u64) {
+        let mut m = self.membership.lock();
+        if m.member_id == member_id && seq > m.applied_seq {
+            m.applied_seq = seq;
+            drop(m);
+            self.owned_changed.notify_one();
+        }
     }
 
     /// Committed offsets of `partitions`, or the reset policy's start.
@@ -422,34 +440,71 @@ async fn join_group(client: &Client, config: &GroupConfig) -> Result<GroupAssign
 
 fn apply(membership: &Mutex<Membership>, answer: GroupAssignment) {
     let mut m = membership.lock();
+    if m.member_id != answer.member_id {
+        // A new membership: its answers are numbered afresh.
+        m.applied_seq = 0;
+    }
+    m.target_seq = answer.assignment_seq;
     m.member_id = answer.member_id;
     m.generation = answer.generation;
     m.target = pairs(answer.assignment).collect();
 }
 
+/// Heartbeats for the member. Each heartbeat is a long poll: the broker
+/// answers at once when the member has something to do, and otherwise holds
+/// the answer until the group changes or `heartbeat_interval` passes, so a
+/// rebalance reaches this member without waiting for its next beat. When
+/// `poll` changes what the member owns, the pending beat is dropped and the
+/// news sent at once.
 async fn heartbeat_loop(
     client: Client,
     config: GroupConfig,
     membership: Arc<Mutex<Membership>>,
     owned_changed: Arc<Notify>,
 ) {
+    let mut idle = false;
+    let mut seq = 0u64;
     loop {
-        tokio::select! {
-            _ = tokio::time::sleep(config.heartbeat_interval) => {}
-            _ = owned_changed.notified() => {}
+        if idle {
+            // The member has partitions to take up or give back: wait for
+            // `poll` to do so (or an interval) before beating again.
+            tokio::select! {
+                _ = tokio::time::sleep(config.heartbeat_interval) => {}
+                _ = owned_changed.notified() => {}
+            }
         }
-        let (member_id, owned) = {
+        let (member_id, owned, applied_seq) = {
             let m = membership.lock();
-            (m.member_id.clone(), m.owned.clone())
+            (m.member_id.clone(), m.owned.clone(), m.applied_seq)
         };
         let request = HeartbeatRequest {
             group: config.group.clone(),
             member_id,
-            owned: group_by_topic(owned),
+            owned: group_by_topic(owned.clone()),
+            max_wait_ms: config.heartbeat_interval.as_millis() as u32,
+            seq: {
+                seq += 1;
+                seq
+            },
+            applied_assignment_seq: applied_seq,
         };
-        match client.broker().heartbeat(request).await {
-            Ok(answer) => apply(&membership, answer.into_inner()),
+        let mut broker = client.broker();
+        let answer = tokio::select! {
+            answer = broker.heartbeat(request) => answer,
+            _ = owned_changed.notified() => {
+                idle = false;
+                continue;
+            }
+        };
+        match answer {
+            Ok(answer) => {
+                let answer = answer.into_inner();
+                let given: BTreeSet<Tp> = pairs(answer.assignment.clone()).collect();
+                idle = given != owned;
+                apply(&membership, answer);
+            }
             Err(status) => {
+                idle = true;
                 let err = Error::from(status);
                 if err.reason() == Some(reason::UNKNOWN_MEMBER) {
                     tracing::warn!(group = %config.group, "fenced by the group; joining again");
