@@ -34,26 +34,44 @@ pub async fn commits(servers: &str, commits: u64, concurrency: u32) -> Result<Re
             .into_inner();
         members.push(answer.member_id);
     }
+    // Heartbeat in rounds, each member reporting what it was given, until
+    // every member holds its one partition.
+    let mut state: Vec<(Vec<crate::proto::TopicPartitions>, u64)> =
+        vec![(Vec::new(), 0); members.len()];
     let mut owned = Vec::new();
-    for member in &members {
-        let answer = client
-            .broker()
-            .heartbeat(crate::proto::HeartbeatRequest {
-                group: group.clone(),
-                member_id: member.clone(),
-                owned: Vec::new(),
-                max_wait_ms: 0,
-                seq: 0,
-                applied_assignment_seq: 0,
-            })
-            .await?
-            .into_inner();
-        let partition = answer
-            .assignment
-            .first()
-            .and_then(|t| t.partitions.first().copied())
-            .ok_or_else(|| Error::InvalidArgument("a bench member got no partition".into()))?;
-        owned.push((member.clone(), partition));
+    for _round in 0..20 {
+        owned.clear();
+        for (member, (given, seq)) in members.iter().zip(state.iter_mut()) {
+            let answer = client
+                .broker()
+                .heartbeat(crate::proto::HeartbeatRequest {
+                    group: group.clone(),
+                    member_id: member.clone(),
+                    owned: given.clone(),
+                    max_wait_ms: 0,
+                    seq: 0,
+                    applied_assignment_seq: *seq,
+                })
+                .await?
+                .into_inner();
+            *given = answer.assignment.clone();
+            *seq = answer.assignment_seq;
+            if let Some(p) = answer
+                .assignment
+                .first()
+                .and_then(|t| t.partitions.first().copied())
+            {
+                owned.push((member.clone(), p));
+            }
+        }
+        if owned.len() == members.len() {
+            break;
+        }
+    }
+    if owned.len() != members.len() {
+        return Err(Error::InvalidArgument(
+            "bench members did not settle on one partition each".into(),
+        ));
     }
     let per_member = commits / owned.len() as u64;
     let started = Instant::now();
