@@ -156,7 +156,23 @@ async fn topics_grow_alter_and_delete_and_metadata_follows() {
         .create_topic("grow", 2, &[("retention.ms", "1000000")])
         .await
         .unwrap();
+    // A producer that learned the topic had 2 partitions...
+    let early = Producer::new(client.clone(), ProducerConfig::default());
+    early
+        .send_to("grow", 1, Record::new("before"))
+        .await
+        .unwrap()
+        .await
+        .unwrap();
     let d = admin.add_partitions("grow", 5).await.unwrap();
+    // ...looks again when asked for a partition it did not know of.
+    let placed = early
+        .send_to("grow", 3, Record::new("after growth"))
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    assert_eq!((placed.partition, placed.offset), (3, 0));
     assert_eq!(d.partitions.len(), 5);
     let d = admin
         .alter_topic_config("grow", &[("segment.bytes", "65536")], &["retention.ms"])
