@@ -601,3 +601,188 @@ async fn a_committed_offset_lost_to_retention_restarts_from_the_reset_policy() {
     );
     consumer.close().await.unwrap();
 }
+
+/// Raw heartbeat of `member` reporting `owned` partitions of topic "work".
+async fn beat(
+    client: &Client,
+    group: &str,
+    member: &str,
+    owned: &[u32],
+    seq: u64,
+    applied: u64,
+    max_wait_ms: u32,
+) -> mq::proto::GroupAssignment {
+    client
+        .broker()
+        .heartbeat(mq::proto::HeartbeatRequest {
+            group: group.into(),
+            member_id: member.into(),
+            owned: vec![mq::proto::TopicPartitions {
+                topic: "work".into(),
+                partitions: owned.to_vec(),
+            }],
+            max_wait_ms,
+            seq,
+            applied_assignment_seq: applied,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+async fn raw_join(client: &Client, group: &str) -> mq::proto::GroupAssignment {
+    client
+        .broker()
+        .join_group(mq::proto::JoinGroupRequest {
+            group: group.into(),
+            topics: vec!["work".into()],
+            session_timeout_ms: 300_000,
+            heartbeat_interval_ms: 100_000,
+            assignor: String::new(),
+            client_id: "raw".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+fn partitions(a: &mq::proto::GroupAssignment) -> Vec<u32> {
+    a.assignment
+        .iter()
+        .flat_map(|t| t.partitions.clone())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heartbeats_cannot_free_partitions_a_member_may_be_reading() {
+    let dir = DataDir::new();
+    let mqd = Mqd::start(&dir);
+    let client = mqd.client().await;
+    Admin::new(&client)
+        .create_topic("work", 2, &[])
+        .await
+        .unwrap();
+
+    // A late heartbeat (lower sequence) does not overwrite a newer report.
+    let a = raw_join(&client, "ordered").await;
+    assert_eq!(partitions(&a), vec![0, 1]);
+    beat(
+        &client,
+        "ordered",
+        &a.member_id,
+        &[0, 1],
+        2,
+        a.assignment_seq,
+        0,
+    )
+    .await;
+    let b = raw_join(&client, "ordered").await;
+    assert!(partitions(&b).is_empty(), "a still reads both: {b:?}");
+    beat(
+        &client,
+        "ordered",
+        &a.member_id,
+        &[],
+        1,
+        a.assignment_seq,
+        0,
+    )
+    .await;
+    let b = beat(
+        &client,
+        "ordered",
+        &b.member_id,
+        &[],
+        1,
+        b.assignment_seq,
+        0,
+    )
+    .await;
+    assert!(
+        partitions(&b).is_empty(),
+        "the stale report freed nothing: {b:?}"
+    );
+
+    // A report sent before the member applied its answer does not free
+    // the partitions that answer gave it.
+    let a = raw_join(&client, "applied").await;
+    let b = raw_join(&client, "applied").await;
+    assert!(partitions(&b).is_empty(), "a may be taking both up: {b:?}");
+    beat(
+        &client,
+        "applied",
+        &a.member_id,
+        &[],
+        1,
+        a.assignment_seq - 1,
+        0,
+    )
+    .await;
+    let b = beat(
+        &client,
+        "applied",
+        &b.member_id,
+        &[],
+        1,
+        b.assignment_seq,
+        0,
+    )
+    .await;
+    assert!(
+        partitions(&b).is_empty(),
+        "not freed by an old report: {b:?}"
+    );
+    // Once a reports, having applied the answer, that it reads nothing,
+    // the partition moving to b is free.
+    beat(
+        &client,
+        "applied",
+        &a.member_id,
+        &[],
+        2,
+        a.assignment_seq,
+        0,
+    )
+    .await;
+    let b = beat(
+        &client,
+        "applied",
+        &b.member_id,
+        &[],
+        2,
+        b.assignment_seq,
+        0,
+    )
+    .await;
+    assert_eq!(partitions(&b).len(), 1, "{b:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_waiting_heartbeat_is_answered_when_the_group_changes() {
+    let dir = DataDir::new();
+    let mqd = Mqd::start(&dir);
+    let client = mqd.client().await;
+    Admin::new(&client)
+        .create_topic("work", 2, &[])
+        .await
+        .unwrap();
+    let a = raw_join(&client, "g").await;
+    let seq = a.assignment_seq;
+    let member = a.member_id.clone();
+    let waiting = {
+        let client = client.clone();
+        // Nothing new for "a": the broker may hold this for up to 120 s.
+        tokio::spawn(async move { beat(&client, "g", &member, &[0, 1], 1, seq, 120_000).await })
+    };
+    raw_join(&client, "g").await;
+    // Answered because the group changed, long before the 120 s are up.
+    let answer = tokio::time::timeout(Duration::from_secs(60), waiting)
+        .await
+        .expect("the heartbeat was answered when a member joined")
+        .unwrap();
+    assert_eq!(
+        partitions(&answer).len(),
+        1,
+        "a gives one partition up: {answer:?}"
+    );
+}
