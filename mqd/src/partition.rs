@@ -18,7 +18,7 @@ use tokio::sync::{watch, Notify};
 use crate::error::Result;
 use crate::fsync::FsyncPolicy;
 use crate::log::retention::Deleted;
-use crate::log::{validate_batches, AppendInfo, Log, LogError};
+use crate::log::{validate_batches, AppendInfo, Log, LogError, Sequencing};
 use crate::topic_config::{BacklogPolicy, TopicConfig};
 
 /// Offsets and sizes of a partition at one moment.
@@ -112,9 +112,10 @@ impl Partition {
         let info = {
             let mut log = self.log.lock();
             // A resend is answered before any limit: it takes no room.
-            if let Some(duplicate) = log.check_sequences(&valid)? {
-                return Ok(duplicate);
-            }
+            let in_order = match log.check_sequences(&valid)? {
+                Sequencing::Duplicate(info) => return Ok(info),
+                Sequencing::InOrder(in_order) => in_order,
+            };
             if config.max_backlog_bytes >= 0 {
                 let cap = config.max_backlog_bytes as u64;
                 let would_be = log.size_bytes() + valid.len_bytes();
@@ -142,7 +143,7 @@ impl Partition {
                 }
             }
             let epoch = self.leader_epoch.load(Ordering::Relaxed);
-            log.append(&valid, epoch, now_ms)?
+            log.append_in_order(&valid, in_order, epoch, now_ms)?
         };
         self.dirty.store(true, Ordering::Release);
         Ok(info)

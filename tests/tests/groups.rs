@@ -31,6 +31,16 @@ fn config(group: &str, name: &str) -> GroupConfig {
     c
 }
 
+/// A running mqd with topic "work" of `partitions` partitions.
+async fn with_work_topic(partitions: u32) -> (DataDir, Mqd, Client, Admin) {
+    let dir = DataDir::new();
+    let mqd = Mqd::start(&dir);
+    let client = mqd.client().await;
+    let admin = Admin::new(&client);
+    admin.create_topic("work", partitions, &[]).await.unwrap();
+    (dir, mqd, client, admin)
+}
+
 async fn produce_round(client: &Client, round: usize, per_partition: usize) {
     let producer = Producer::new(client.clone(), ProducerConfig::default());
     for p in 0..PARTITIONS {
@@ -130,11 +140,7 @@ fn owners(d: &GroupDescription) -> BTreeMap<String, BTreeSet<u32>> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn members_share_partitions_and_a_crashed_members_work_is_read_again() {
-    let dir = DataDir::new();
-    let mqd = Mqd::start(&dir);
-    let client = mqd.client().await;
-    let admin = Admin::new(&client);
-    admin.create_topic("work", PARTITIONS, &[]).await.unwrap();
+    let (_dir, mqd, client, admin) = with_work_topic(PARTITIONS).await;
 
     let seen: Seen = Arc::default();
     let a = member(mqd.client().await, "a", true, seen.clone());
@@ -223,11 +229,7 @@ async fn members_share_partitions_and_a_crashed_members_work_is_read_again() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fourth_member_takes_only_the_partitions_it_must() {
-    let dir = DataDir::new();
-    let mqd = Mqd::start(&dir);
-    let client = mqd.client().await;
-    let admin = Admin::new(&client);
-    admin.create_topic("work", PARTITIONS, &[]).await.unwrap();
+    let (_dir, mqd, _client, admin) = with_work_topic(PARTITIONS).await;
     let seen: Seen = Arc::default();
     let members: Vec<_> = ["a", "b", "c"]
         .iter()
@@ -258,11 +260,7 @@ async fn a_fourth_member_takes_only_the_partitions_it_must() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offsets_survive_a_restart_and_admin_resets_them() {
-    let dir = DataDir::new();
-    let mut mqd = Mqd::start(&dir);
-    let client = mqd.client().await;
-    let admin = Admin::new(&client);
-    admin.create_topic("work", PARTITIONS, &[]).await.unwrap();
+    let (dir, mut mqd, client, admin) = with_work_topic(PARTITIONS).await;
     produce_round(&client, 0, 10).await;
 
     let mut consumer = GroupConsumer::join(client.clone(), config("g", "solo"))
@@ -340,13 +338,7 @@ async fn offsets_survive_a_restart_and_admin_resets_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_group_input_gets_clear_errors() {
-    let dir = DataDir::new();
-    let mqd = Mqd::start(&dir);
-    let client = mqd.client().await;
-    Admin::new(&client)
-        .create_topic("work", 2, &[])
-        .await
-        .unwrap();
+    let (_dir, _mqd, client, _) = with_work_topic(2).await;
 
     let join = |topics: Vec<&str>, session: u32, heartbeat: u32, assignor: &str, group: &str| {
         let request = mq::proto::JoinGroupRequest {
@@ -655,13 +647,7 @@ fn partitions(a: &mq::proto::GroupAssignment) -> Vec<u32> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn heartbeats_cannot_free_partitions_a_member_may_be_reading() {
-    let dir = DataDir::new();
-    let mqd = Mqd::start(&dir);
-    let client = mqd.client().await;
-    Admin::new(&client)
-        .create_topic("work", 2, &[])
-        .await
-        .unwrap();
+    let (_dir, _mqd, client, _) = with_work_topic(2).await;
 
     // A late heartbeat (lower sequence) does not overwrite a newer report.
     let a = raw_join(&client, "ordered").await;
@@ -759,13 +745,7 @@ async fn heartbeats_cannot_free_partitions_a_member_may_be_reading() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_waiting_heartbeat_is_answered_when_the_group_changes() {
-    let dir = DataDir::new();
-    let mqd = Mqd::start(&dir);
-    let client = mqd.client().await;
-    Admin::new(&client)
-        .create_topic("work", 2, &[])
-        .await
-        .unwrap();
+    let (_dir, _mqd, client, _) = with_work_topic(2).await;
     let a = raw_join(&client, "g").await;
     let seq = a.assignment_seq;
     let member = a.member_id.clone();

@@ -92,7 +92,7 @@ impl BrokerApi for DataService {
     ) -> Result<Response<FetchResponse>, Status> {
         let r = request.into_inner();
         check_member(&self.broker, &r.group, &r.member_id, &r.topic, r.partition)
-            .map_err(|s| *s)?;
+            .map_err(to_status)?;
         let result = self
             .broker
             .fetch(
@@ -122,7 +122,7 @@ impl BrokerApi for DataService {
         // Check the partition and offset now, so a bad request fails the call
         // itself rather than the first stream message.
         check_member(&self.broker, &r.group, &r.member_id, &r.topic, r.partition)
-            .map_err(|s| *s)?;
+            .map_err(to_status)?;
         self.broker
             .fetch(&r.topic, r.partition, r.offset, 1, Duration::ZERO)
             .await
@@ -135,10 +135,9 @@ impl BrokerApi for DataService {
             let mut offset = r.offset;
             loop {
                 // A member that lost the partition (or its membership) stops.
-                if let Err(status) =
-                    check_member(&broker, &r.group, &r.member_id, &r.topic, r.partition)
+                if let Err(e) = check_member(&broker, &r.group, &r.member_id, &r.topic, r.partition)
                 {
-                    let _ = tx.send(Err(*status)).await;
+                    let _ = tx.send(Err(to_status(e))).await;
                     return;
                 }
                 let fetched = broker
@@ -364,14 +363,11 @@ fn check_member(
     member: &str,
     topic: &str,
     partition: u32,
-) -> Result<(), Box<Status>> {
+) -> Result<(), BrokerError> {
     if group.is_empty() && member.is_empty() {
         return Ok(());
     }
-    broker
-        .groups
-        .check_owner(group, member, topic, partition)
-        .map_err(|e| Box::new(to_status(e)))
+    broker.groups.check_owner(group, member, topic, partition)
 }
 
 fn group_assignment(view: MemberView) -> GroupAssignment {

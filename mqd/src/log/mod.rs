@@ -64,6 +64,17 @@ pub struct AppendInfo {
     pub duplicate: bool,
 }
 
+/// What [`Log::check_sequences`] found.
+pub enum Sequencing {
+    /// Every batch was written before, at these offsets.
+    Duplicate(AppendInfo),
+    /// New batches, in order: the token [`Log::append_in_order`] takes.
+    InOrder(InOrder),
+}
+
+/// Proof that a request's sequences were checked; only the log makes one.
+pub struct InOrder(());
+
 /// A validated produce request: its batches, checked, ready to append.
 pub struct ValidBatches<'a> {
     bytes: &'a [u8],
@@ -282,9 +293,24 @@ impl Log {
         leader_epoch: i32,
         now_ms: i64,
     ) -> Result<AppendInfo> {
-        if let Some(duplicate) = self.check_sequences(valid)? {
-            return Ok(duplicate);
+        match self.check_sequences(valid)? {
+            Sequencing::Duplicate(info) => Ok(info),
+            Sequencing::InOrder(in_order) => {
+                self.append_in_order(valid, in_order, leader_epoch, now_ms)
+            }
         }
+    }
+
+    /// [`append`](Self::append) for a caller that has already checked the
+    /// sequences (and acted between the check and the write, as the
+    /// partition does for the backlog cap), so the check is not made twice.
+    pub fn append_in_order(
+        &mut self,
+        valid: &ValidBatches<'_>,
+        _checked: InOrder,
+        leader_epoch: i32,
+        now_ms: i64,
+    ) -> Result<AppendInfo> {
         let base_offset = self.log_end();
         let size = valid.len_bytes();
         let active = self.active();
@@ -323,11 +349,10 @@ impl Log {
         })
     }
 
-    /// Checks the producer sequences of a request. Returns where it was
-    /// stored when every batch in it is a resend of one already written;
-    /// `None` when it is new and in order; an error for a gap, a fenced
-    /// epoch, or a mix of old and new batches.
-    pub fn check_sequences(&self, valid: &ValidBatches<'_>) -> Result<Option<AppendInfo>> {
+    /// Checks the producer sequences of a request: a resend of batches
+    /// already written (with where they were stored), new batches in order,
+    /// or an error for a gap, a fenced epoch, or a mix of old and new.
+    pub fn check_sequences(&self, valid: &ValidBatches<'_>) -> Result<Sequencing> {
         let mut duplicates: Option<(i64, i64)> = None;
         let mut fresh = 0;
         // Sequences continue from batch to batch within one request.
@@ -367,11 +392,11 @@ impl Log {
             }
         }
         match duplicates {
-            None => Ok(None),
+            None => Ok(Sequencing::InOrder(InOrder(()))),
             Some(_) if fresh > 0 || valid.batches.iter().any(|b| !b.stamp.is_idempotent()) => {
                 Err(LogError::PartialDuplicate)
             }
-            Some((base_offset, last_offset)) => Ok(Some(AppendInfo {
+            Some((base_offset, last_offset)) => Ok(Sequencing::Duplicate(AppendInfo {
                 base_offset,
                 last_offset,
                 records: 0,

@@ -290,7 +290,7 @@ impl GroupConsumer {
 
     /// Brings what this member reads in line with what the broker gave it.
     async fn reconcile(&mut self) -> Result<()> {
-        let (member_id, target, target_seq, owned, rejoined) = {
+        let (member_id, target, target_seq, mut owned, rejoined) = {
             let mut m = self.membership.lock();
             let rejoined = std::mem::take(&mut m.rejoined);
             (
@@ -315,7 +315,8 @@ impl GroupConsumer {
             }
             self.membership.lock().owned.clear();
             self.committed.clear();
-            return Box::pin(self.reconcile()).await;
+            // Then start afresh from the new membership's target.
+            owned.clear();
         }
         if member_id != self.member_for_consumer {
             self.consumer.set_member(&self.config.group, &member_id);
