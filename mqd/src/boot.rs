@@ -101,6 +101,7 @@ pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(),
     let broker = Arc::new(Broker {
         topics,
         groups: crate::groups::Groups::new(meta.clone()),
+        queues: crate::queues::Queues::open(meta.clone())?,
         meta,
         identity: Identity {
             node_id: config.node_id,
@@ -121,6 +122,7 @@ pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(),
         config.retention_check_interval,
         shutdown.clone(),
     ));
+    tracker.spawn(tasks::queue_sweeper(broker.clone(), shutdown.clone()));
     if let FsyncPolicy::Interval(every) = config.fsync {
         tracker.spawn(tasks::interval_fsync(
             broker.clone(),
@@ -188,6 +190,9 @@ pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(),
     }
     tracker.wait().await;
 
+    if let Err(e) = broker.queues.store_all() {
+        tracing::error!(error = %e, "storing queue ledgers at shutdown failed");
+    }
     let closing = broker.clone();
     tokio::task::spawn_blocking(move || closing.topics.close())
         .await

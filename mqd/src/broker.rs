@@ -7,10 +7,12 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{BrokerError, Result};
-use crate::groups::Groups;
+use crate::groups::{Groups, JoinRequest, MemberView};
 use crate::log::AppendInfo;
 use crate::meta::Meta;
 use crate::partition::{FetchResult, Partition};
+use crate::queues::ledger::Verdict;
+use crate::queues::{Delivery, LeasedOffsets, Queues, Receive, Refused};
 use crate::topics::Topics;
 
 /// Who this node is.
@@ -50,6 +52,7 @@ pub enum OffsetSpec {
 pub struct Broker {
     pub topics: Topics,
     pub groups: Groups,
+    pub queues: Queues,
     pub meta: Meta,
     pub identity: Identity,
     pub limits: Limits,
@@ -114,6 +117,53 @@ impl Broker {
             result = p.fetch(offset, max_bytes, max_wait) => result,
             _ = self.shutdown.cancelled() => p.fetch(offset, max_bytes, Duration::ZERO).await,
         }
+    }
+
+    /// Joins a consumer group (a name used by a queue group is refused).
+    pub fn join_group(&self, r: JoinRequest<'_>) -> Result<MemberView> {
+        if self.queues.is_queue_group(r.group) {
+            return Err(BrokerError::GroupTypeMismatch {
+                group: r.group.to_string(),
+                kind: "queue",
+            });
+        }
+        self.groups.join(&self.topics, r)
+    }
+
+    /// Leases records of a queue group to a receiver.
+    pub async fn receive(&self, r: Receive<'_>) -> Result<Vec<Delivery>> {
+        if self.shutdown.is_cancelled() {
+            return Err(BrokerError::ShuttingDown);
+        }
+        if !self.queues.is_queue_group(r.group) && self.groups.is_consumer_group(r.group)? {
+            return Err(BrokerError::GroupTypeMismatch {
+                group: r.group.to_string(),
+                kind: "consumer",
+            });
+        }
+        let max_bytes = match r.max_bytes {
+            0 => 1 << 20,
+            n => n.min(self.limits.max_fetch_bytes as usize),
+        };
+        let r = Receive {
+            max_bytes,
+            max_wait: r.max_wait.min(self.limits.max_fetch_wait),
+            ..r
+        };
+        self.queues.receive(&self.topics, r, &self.shutdown).await
+    }
+
+    /// Acks or nacks leased records of a queue group.
+    pub async fn settle(
+        &self,
+        group: &str,
+        topic: &str,
+        leases: &[LeasedOffsets],
+        verdict: Verdict,
+    ) -> Result<Vec<Refused>> {
+        self.queues
+            .settle(&self.topics, group, topic, leases, verdict)
+            .await
     }
 
     pub fn list_offset(&self, topic: &str, partition: u32, spec: OffsetSpec) -> Result<(i64, i64)> {

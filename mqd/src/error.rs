@@ -51,6 +51,8 @@ pub enum BrokerError {
     },
     #[error("group {group:?} has {members} live member(s); stop its consumers (or wait for their sessions to expire) first")]
     GroupNotEmpty { group: String, members: usize },
+    #[error("group {group:?} is a {kind} group; a group name is either a consumer group or a queue group, so pick another name (or delete the group first)")]
+    GroupTypeMismatch { group: String, kind: &'static str },
 }
 
 pub type Result<T, E = BrokerError> = std::result::Result<T, E>;

@@ -20,6 +20,7 @@ pub mod log;
 pub mod logging;
 pub mod meta;
 pub mod partition;
+pub mod queues;
 pub mod tasks;
 pub mod topic_config;
 pub mod topics;

@@ -65,6 +65,7 @@ struct GroupFlush {
 
 const TOPIC_PREFIX: &str = "topic/";
 const OFFSET_PREFIX: &str = "offset/";
+const QUEUE_PREFIX: &str = "queue/";
 
 /// A group's committed position in one partition, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -224,6 +225,70 @@ impl Meta {
         for key in keys {
             self.db.remove(key)?;
         }
+        self.flush_shared().await
+    }
+
+    /// Stores a queue ledger without waiting for durability; call
+    /// [`Meta::sync`] when the caller must not answer before it is durable.
+    pub fn put_queue_ledger<T: Serialize>(
+        &self,
+        group: &str,
+        topic: &str,
+        partition: u32,
+        ledger: &T,
+    ) -> Result<(), MetaError> {
+        let key = format!("{QUEUE_PREFIX}{group}/{topic}/{partition}");
+        let value = serde_json::to_vec(ledger).map_err(|source| MetaError::Decode {
+            key: key.clone(),
+            source,
+        })?;
+        self.db.insert(key.as_bytes(), value)?;
+        Ok(())
+    }
+
+    /// Every stored queue ledger: (group, topic, partition, ledger).
+    pub fn queue_ledgers<T: serde::de::DeserializeOwned>(
+        &self,
+    ) -> Result<Vec<(String, String, u32, T)>, MetaError> {
+        let mut out = Vec::new();
+        for item in self.db.scan_prefix(QUEUE_PREFIX.as_bytes()) {
+            let (key, value) = item?;
+            let key = String::from_utf8_lossy(&key).into_owned();
+            let mut parts = key[QUEUE_PREFIX.len()..].splitn(3, '/');
+            let (Some(group), Some(topic), Some(partition)) =
+                (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            let Ok(partition) = partition.parse::<u32>() else {
+                continue;
+            };
+            let ledger = serde_json::from_slice(&value).map_err(|source| MetaError::Decode {
+                key: key.clone(),
+                source,
+            })?;
+            out.push((group.to_string(), topic.to_string(), partition, ledger));
+        }
+        Ok(out)
+    }
+
+    /// Forgets every queue ledger of a group.
+    pub async fn delete_queue_ledgers(&self, group: &str) -> Result<(), MetaError> {
+        let prefix = format!("{QUEUE_PREFIX}{group}/");
+        let keys: Vec<sled::IVec> = self
+            .db
+            .scan_prefix(prefix.as_bytes())
+            .keys()
+            .collect::<Result<_, _>>()?;
+        for key in keys {
+            self.db.remove(key)?;
+        }
+        self.flush_shared().await
+    }
+
+    /// Makes every write made so far durable (sharing the flush with
+    /// concurrent callers).
+    pub async fn sync(&self) -> Result<(), MetaError> {
         self.flush_shared().await
     }
 

@@ -1,4 +1,4 @@
-//! Background work: retention and interval fsync. Each task runs until the
+//! Background work: retention, interval fsync and the queue sweeper. Each task runs until the
 //! shutdown token is cancelled.
 
 use std::sync::Arc;
@@ -37,6 +37,19 @@ pub async fn interval_fsync(broker: Arc<Broker>, every: Duration, shutdown: Canc
                 }
             }
         }
+    }
+}
+
+/// How often queue leases are expired and ledgers stored when nobody is
+/// receiving: bounds how late an expired lease is redelivered to a waiting
+/// receiver, and how much an unclean stop forgets of receives.
+const QUEUE_SWEEP: Duration = Duration::from_millis(250);
+
+/// Expires queue leases, sends dead letters and stores changed ledgers.
+pub async fn queue_sweeper(broker: Arc<Broker>, shutdown: CancellationToken) {
+    let mut tick = ticker(QUEUE_SWEEP);
+    while next_tick(&mut tick, &shutdown).await {
+        broker.queues.sweep(&broker.topics).await;
     }
 }
 

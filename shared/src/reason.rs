@@ -34,3 +34,12 @@ pub const OUT_OF_ORDER_SEQUENCE: &str = "OUT_OF_ORDER_SEQUENCE";
 pub const PRODUCER_FENCED: &str = "PRODUCER_FENCED";
 /// An earlier batch of the same partition failed on this produce stream.
 pub const PRODUCE_ABORTED: &str = "PRODUCE_ABORTED";
+/// A group name used as a consumer group was used for a queue, or the
+/// other way round.
+pub const GROUP_TYPE_MISMATCH: &str = "GROUP_TYPE_MISMATCH";
+/// An ack or nack came after the lease ran out; the record is delivered again.
+pub const DELIVERY_EXPIRED: &str = "DELIVERY_EXPIRED";
+/// An ack or nack for a record already acknowledged or dead-lettered.
+pub const ALREADY_SETTLED: &str = "ALREADY_SETTLED";
+/// An ack or nack named an offset its lease never held.
+pub const NOT_LEASED: &str = "NOT_LEASED";

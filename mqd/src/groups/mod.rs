@@ -323,6 +323,17 @@ impl Groups {
         Ok(group.view(member))
     }
 
+    /// Whether `name` is in use as a consumer group: it has members or
+    /// committed offsets.
+    pub fn is_consumer_group(&self, name: &str) -> Result<bool> {
+        let live = self
+            .groups
+            .lock()
+            .get(name)
+            .is_some_and(|g| !g.members.is_empty());
+        Ok(live || !self.meta.offsets(name)?.is_empty())
+    }
+
     pub fn leave(&self, topics: &Topics, group_name: &str, member: &str) -> Result<()> {
         let mut groups = self.groups.lock();
         let group = live_group(&mut groups, group_name, member)?;

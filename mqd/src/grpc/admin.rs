@@ -9,16 +9,77 @@ use mq::proto::{
     DeleteGroupResponse, DeleteTopicRequest, DeleteTopicResponse, DescribeGroupRequest,
     DescribeTopicRequest, GroupDescription, GroupMember, GroupState as ProtoGroupState,
     GroupSummary, ListGroupsRequest, ListGroupsResponse, ListTopicsRequest, ListTopicsResponse,
-    OffsetChange, PartitionDescription, PartitionLag, ResetOffsetsRequest, ResetOffsetsResponse,
-    TopicDescription, TopicSummary,
+    OffsetChange, PartitionDescription, PartitionLag, QueuePartition, QueueReceiver,
+    ResetOffsetsRequest, ResetOffsetsResponse, TopicDescription, TopicSummary,
 };
 use tonic::{Request, Response, Status};
 
 use super::status::{invalid_argument, to_status};
 use crate::broker::Broker;
 use crate::groups::admin::{GroupState, ResetTo};
+use crate::queues::admin::QueueReport;
 use crate::topic_config;
 use crate::topics::Topic;
+
+const KIND_CONSUMER: &str = "consumer";
+const KIND_QUEUE: &str = "queue";
+
+/// A queue group is stable while some receiver is live, empty otherwise.
+fn queue_state(live_receivers: usize) -> ProtoGroupState {
+    if live_receivers > 0 {
+        ProtoGroupState::Stable
+    } else {
+        ProtoGroupState::Empty
+    }
+}
+
+fn queue_description(report: QueueReport) -> GroupDescription {
+    let total_lag = report.total_backlog();
+    GroupDescription {
+        group: report.name,
+        state: queue_state(report.live_receivers) as i32,
+        generation: 0,
+        assignor: String::new(),
+        members: Vec::new(),
+        partitions: Vec::new(),
+        total_lag,
+        kind: KIND_QUEUE.to_string(),
+        receivers: report
+            .receivers
+            .into_iter()
+            .map(|r| QueueReceiver {
+                receiver_id: r.receiver_id,
+                in_flight: r.in_flight,
+                last_seen_age_ms: r.last_seen_age_ms,
+            })
+            .collect(),
+        queue_partitions: report
+            .partitions
+            .into_iter()
+            .map(|p| {
+                let l = p.ledger;
+                QueuePartition {
+                    topic: p.topic,
+                    partition: p.partition,
+                    log_start_offset: p.log_start,
+                    high_watermark: p.high_watermark,
+                    ack_floor: l.floor,
+                    backlog: p.backlog,
+                    in_flight: l.in_flight,
+                    waiting_redelivery: l.waiting,
+                    max_delivery_count: l.max_deliveries,
+                    delivered: l.counters.delivered,
+                    redelivered: l.counters.redelivered,
+                    acked: l.counters.acked,
+                    nacked: l.counters.nacked,
+                    expired: l.counters.expired,
+                    dead_lettered: l.counters.dead_lettered,
+                    oldest_unacked_age_ms: p.oldest_unacked_age_ms,
+                }
+            })
+            .collect(),
+    }
+}
 
 pub struct AdminService {
     broker: Arc<Broker>,
@@ -68,7 +129,7 @@ impl AdminApi for AdminService {
         &self,
         _request: Request<ListGroupsRequest>,
     ) -> Result<Response<ListGroupsResponse>, Status> {
-        let groups = self
+        let mut groups: Vec<GroupSummary> = self
             .broker
             .groups
             .list()
@@ -79,8 +140,17 @@ impl AdminApi for AdminService {
                 state: state_proto(g.state) as i32,
                 members: g.members as u32,
                 topics: g.topics,
+                kind: KIND_CONSUMER.to_string(),
             })
             .collect();
+        groups.extend(self.broker.queues.list().into_iter().map(|q| GroupSummary {
+            group: q.name,
+            state: queue_state(q.live_receivers) as i32,
+            members: q.live_receivers as u32,
+            topics: q.topics,
+            kind: KIND_QUEUE.to_string(),
+        }));
+        groups.sort_by(|a, b| a.group.cmp(&b.group));
         Ok(Response::new(ListGroupsResponse { groups }))
     }
 
@@ -89,6 +159,15 @@ impl AdminApi for AdminService {
         request: Request<DescribeGroupRequest>,
     ) -> Result<Response<GroupDescription>, Status> {
         let r = request.into_inner();
+        if self.broker.queues.is_queue_group(&r.group) {
+            let report = self
+                .broker
+                .queues
+                .describe(&self.broker.topics, &r.group)
+                .await
+                .map_err(to_status)?;
+            return Ok(Response::new(queue_description(report)));
+        }
         let report = self
             .broker
             .groups
@@ -127,6 +206,9 @@ impl AdminApi for AdminService {
                 })
                 .collect(),
             total_lag,
+            kind: KIND_CONSUMER.to_string(),
+            receivers: Vec::new(),
+            queue_partitions: Vec::new(),
         }))
     }
 
@@ -135,6 +217,12 @@ impl AdminApi for AdminService {
         request: Request<ResetOffsetsRequest>,
     ) -> Result<Response<ResetOffsetsResponse>, Status> {
         let r = request.into_inner();
+        if self.broker.queues.is_queue_group(&r.group) {
+            return Err(invalid_argument(format!(
+                "group {:?} is a queue group: its position is its acks, which ResetOffsets does not move; delete the group (with its receivers stopped) to start over from the log start",
+                r.group
+            )));
+        }
         let to =
             match r.to {
                 Some(To::Earliest(_)) => ResetTo::Earliest,
@@ -176,6 +264,14 @@ impl AdminApi for AdminService {
         request: Request<DeleteGroupRequest>,
     ) -> Result<Response<DeleteGroupResponse>, Status> {
         let r = request.into_inner();
+        if self.broker.queues.is_queue_group(&r.group) {
+            self.broker
+                .queues
+                .delete(&r.group)
+                .await
+                .map_err(to_status)?;
+            return Ok(Response::new(DeleteGroupResponse {}));
+        }
         self.broker
             .groups
             .delete(&r.group)

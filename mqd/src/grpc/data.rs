@@ -8,19 +8,21 @@ use futures::Stream;
 use mq::batch::batches;
 use mq::proto::broker_server::Broker as BrokerApi;
 use mq::proto::{
-    list_offsets_request::Spec, Acks, BrokerInfo, CommitOffsetsRequest, CommitOffsetsResponse,
-    CommittedOffset, FetchOffsetsRequest, FetchOffsetsResponse, FetchRequest, FetchResponse,
-    GroupAssignment, HeartbeatRequest, InitProducerRequest, InitProducerResponse, JoinGroupRequest,
-    LeaveGroupRequest, LeaveGroupResponse, ListOffsetsRequest, ListOffsetsResponse,
-    MetadataRequest, MetadataResponse, PartitionMetadata, ProduceRequest, ProduceResponse,
-    ProduceStreamRequest, ProduceStreamResponse, SubscribeRequest, TopicMetadata,
+    list_offsets_request::Spec, AckRequest, Acks, BrokerInfo, CommitOffsetsRequest,
+    CommitOffsetsResponse, CommittedOffset, FetchOffsetsRequest, FetchOffsetsResponse,
+    FetchRequest, FetchResponse, GroupAssignment, HeartbeatRequest, InitProducerRequest,
+    InitProducerResponse, JoinGroupRequest, LeaveGroupRequest, LeaveGroupResponse,
+    ListOffsetsRequest, ListOffsetsResponse, MetadataRequest, MetadataResponse, NackRequest,
+    PartitionMetadata, ProduceRequest, ProduceResponse, ProduceStreamRequest,
+    ProduceStreamResponse, ReceiveRequest, ReceiveResponse, SettleResponse, SubscribeRequest,
+    TopicMetadata,
 };
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
-use super::produce_stream;
 use super::status::{invalid_argument, to_status};
+use super::{produce_stream, queue};
 use crate::broker::{AckLevel, Broker, OffsetSpec};
 use crate::error::BrokerError;
 use crate::groups::{Beat, JoinRequest, MemberView};
@@ -180,18 +182,14 @@ impl BrokerApi for DataService {
         let r = request.into_inner();
         let view = self
             .broker
-            .groups
-            .join(
-                &self.broker.topics,
-                JoinRequest {
-                    group: &r.group,
-                    topics: &r.topics,
-                    session_timeout_ms: r.session_timeout_ms,
-                    heartbeat_interval_ms: r.heartbeat_interval_ms,
-                    assignor: &r.assignor,
-                    client_id: &r.client_id,
-                },
-            )
+            .join_group(JoinRequest {
+                group: &r.group,
+                topics: &r.topics,
+                session_timeout_ms: r.session_timeout_ms,
+                heartbeat_interval_ms: r.heartbeat_interval_ms,
+                assignor: &r.assignor,
+                client_id: &r.client_id,
+            })
             .map_err(to_status)?;
         Ok(Response::new(group_assignment(view)))
     }
@@ -273,6 +271,30 @@ impl BrokerApi for DataService {
             })
             .collect();
         Ok(Response::new(FetchOffsetsResponse { offsets }))
+    }
+
+    async fn receive(
+        &self,
+        request: Request<ReceiveRequest>,
+    ) -> Result<Response<ReceiveResponse>, Status> {
+        queue::receive(&self.broker, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn ack(&self, request: Request<AckRequest>) -> Result<Response<SettleResponse>, Status> {
+        queue::ack(&self.broker, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn nack(
+        &self,
+        request: Request<NackRequest>,
+    ) -> Result<Response<SettleResponse>, Status> {
+        queue::nack(&self.broker, request.into_inner())
+            .await
+            .map(Response::new)
     }
 
     async fn list_offsets(

@@ -7,6 +7,7 @@
 mod admin;
 mod data;
 mod produce_stream;
+mod queue;
 mod status;
 
 use std::sync::Arc;

@@ -47,6 +47,10 @@ pub fn to_status(err: BrokerError) -> Status {
             metadata.insert("members".to_string(), members.to_string());
             (Code::FailedPrecondition, reason::GROUP_NOT_EMPTY)
         }
+        BrokerError::GroupTypeMismatch { kind, .. } => {
+            metadata.insert("kind".to_string(), kind.to_string());
+            (Code::FailedPrecondition, reason::GROUP_TYPE_MISMATCH)
+        }
         BrokerError::Meta(e) => {
             tracing::error!(error = %e, "metadata store error");
             (Code::Internal, reason::STORAGE_ERROR)

@@ -1,0 +1,183 @@
+//! Operator views and actions on queue groups: describe with backlog,
+//! delivery counts and the oldest unacked age; delete.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mq::batch::batches;
+
+use super::ledger::LedgerReport;
+use super::{QueueGroup, QueuePartition, Queues, RECEIVER_IDLE};
+use crate::error::{BrokerError, Result};
+use crate::groups::validate_group_name;
+use crate::topics::Topics;
+
+pub struct ReceiverSummary {
+    pub receiver_id: String,
+    pub in_flight: u64,
+    pub last_seen_age_ms: u64,
+}
+
+pub struct QueuePartitionReport {
+    pub topic: String,
+    pub partition: u32,
+    /// -1 when the topic is gone.
+    pub log_start: i64,
+    pub high_watermark: i64,
+    pub backlog: i64,
+    pub oldest_unacked_age_ms: u64,
+    pub ledger: LedgerReport,
+}
+
+pub struct QueueReport {
+    pub name: String,
+    pub receivers: Vec<ReceiverSummary>,
+    pub live_receivers: usize,
+    pub partitions: Vec<QueuePartitionReport>,
+}
+
+impl QueueReport {
+    pub fn total_backlog(&self) -> i64 {
+        self.partitions.iter().map(|p| p.backlog).sum()
+    }
+}
+
+/// One queue group in ListGroups.
+pub struct QueueListing {
+    pub name: String,
+    pub live_receivers: usize,
+    pub topics: Vec<String>,
+}
+
+impl Queues {
+    pub fn list(&self) -> Vec<QueueListing> {
+        let groups: Vec<(String, Arc<QueueGroup>)> = self
+            .groups
+            .lock()
+            .iter()
+            .map(|(n, g)| (n.clone(), g.clone()))
+            .collect();
+        let mut out: Vec<QueueListing> = groups
+            .into_iter()
+            .map(|(name, g)| {
+                let topics: BTreeSet<String> =
+                    g.partitions.lock().keys().map(|(t, _)| t.clone()).collect();
+                QueueListing {
+                    name,
+                    live_receivers: g.live_receivers(),
+                    topics: topics.into_iter().collect(),
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out
+    }
+
+    pub async fn describe(&self, topics: &Topics, name: &str) -> Result<QueueReport> {
+        validate_group_name(name)?;
+        let Some(group) = self.groups.lock().get(name).cloned() else {
+            return Err(BrokerError::GroupNotFound(name.to_string()));
+        };
+        let now = Instant::now();
+        let mut parts: Vec<Arc<QueuePartition>> =
+            group.partitions.lock().values().cloned().collect();
+        parts.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
+        let mut in_flight: BTreeMap<Arc<str>, u64> = BTreeMap::new();
+        let mut partitions = Vec::with_capacity(parts.len());
+        for qp in parts {
+            let source = topics
+                .partition(&qp.topic, qp.partition)
+                .ok()
+                .map(|(_, p)| p);
+            let state = source.as_ref().map(|p| p.state());
+            let ledger = {
+                let mut l = qp.ledger.lock();
+                if let Some(s) = &state {
+                    l.sync_log(s.log_start, s.high_watermark);
+                }
+                // Leases past their deadline count until the sweeper (or a
+                // receive) expires them, within a fraction of a second.
+                l.report(now)
+            };
+            for (receiver, n) in &ledger.receivers {
+                *in_flight.entry(receiver.clone()).or_default() += n;
+            }
+            let (log_start, hw) = state.map_or((-1, -1), |s| (s.log_start, s.high_watermark));
+            let backlog = if hw < 0 {
+                0
+            } else {
+                (hw - ledger.floor - ledger.settled_above_floor as i64).max(0)
+            };
+            let mut oldest_unacked_age_ms = 0;
+            if let Some(p) = &source {
+                if ledger.floor < hw {
+                    if let Ok(read) = p.fetch(ledger.floor, 1, Duration::ZERO).await {
+                        if let Some(Ok(batch)) = batches(&read.records).next() {
+                            oldest_unacked_age_ms =
+                                (mq::record::now_ms() - batch.base_timestamp()).max(0) as u64;
+                        }
+                    }
+                }
+            }
+            partitions.push(QueuePartitionReport {
+                topic: qp.topic.clone(),
+                partition: qp.partition,
+                log_start,
+                high_watermark: hw,
+                backlog,
+                oldest_unacked_age_ms,
+                ledger,
+            });
+        }
+        let mut receivers: Vec<ReceiverSummary> = group
+            .receivers
+            .lock()
+            .iter()
+            .map(|(id, at)| ReceiverSummary {
+                receiver_id: id.to_string(),
+                in_flight: in_flight.get(id).copied().unwrap_or(0),
+                last_seen_age_ms: at.elapsed().as_millis() as u64,
+            })
+            .filter(|r| r.in_flight > 0 || r.last_seen_age_ms < RECEIVER_IDLE.as_millis() as u64)
+            .collect();
+        receivers.sort_by(|a, b| a.receiver_id.cmp(&b.receiver_id));
+        Ok(QueueReport {
+            name: name.to_string(),
+            live_receivers: group.live_receivers(),
+            receivers,
+            partitions,
+        })
+    }
+
+    /// Forgets a queue group: its acks, leases and counters. Refused while
+    /// receivers are live or hold leases.
+    pub async fn delete(&self, name: &str) -> Result<()> {
+        validate_group_name(name)?;
+        let group = {
+            let groups = self.groups.lock();
+            let Some(group) = groups.get(name).cloned() else {
+                return Err(BrokerError::GroupNotFound(name.to_string()));
+            };
+            group
+        };
+        let now = Instant::now();
+        let holding = group
+            .partitions
+            .lock()
+            .values()
+            .map(|qp| qp.ledger.lock().report(now).in_flight)
+            .sum::<u64>();
+        let live = group.live_receivers();
+        if live > 0 || holding > 0 {
+            return Err(BrokerError::GroupNotEmpty {
+                group: name.to_string(),
+                members: live.max(1),
+            });
+        }
+        self.groups.lock().remove(name);
+        self.meta.delete_queue_ledgers(name).await?;
+        tracing::info!(group = name, "queue group deleted");
+        Ok(())
+    }
+}

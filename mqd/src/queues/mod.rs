@@ -1,0 +1,638 @@
+//! Queue subscriptions (shared groups): the receivers of one group share a
+//! topic's records one by one, each leased for a visibility timeout,
+//! settled by an ack, delivered again after a nack or an expired lease, and
+//! copied to a dead-letter topic once its deliveries are used up.
+//!
+//! Each (group, partition) has a [`ledger::Ledger`]. A receive takes the
+//! partition's reader lock, plans under the ledger lock (redeliveries
+//! first, lowest offset first, then first deliveries from the ledger's
+//! `next`), reads the whole batches holding those offsets without holding
+//! the ledger, then leases what it read. The broker never decodes a record
+//! to deliver it: offsets are dense, so a lease is a list of offsets and
+//! the receiver picks its records out of the batches. Only a dead-letter
+//! copy decodes one record (see `dead_letter`).
+//!
+//! Ledgers are stored in the metadata store; acks and nacks are durable
+//! before they are answered. Leases are not stored: after a restart every
+//! record that was leased is delivered again (at least once).
+
+pub mod admin;
+mod dead_letter;
+pub mod ledger;
+mod ranges;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use futures::future::select_all;
+use mq::batch::batches;
+use parking_lot::Mutex;
+use tokio::sync::Notify;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use self::ledger::{DeadLetter, Grant, Ledger, Policy, Rejection, StoredLedger, Verdict};
+use crate::error::{BrokerError, Result};
+use crate::groups::validate_group_name;
+use crate::log::LogError;
+use crate::meta::{Meta, MetaError};
+use crate::partition::Partition;
+use crate::topics::{validate_name, Topics};
+
+pub const DEFAULT_MAX_RECORDS: u32 = 500;
+pub const MAX_RECORDS: u32 = 10_000;
+pub const DEFAULT_VISIBILITY_MS: u32 = 30_000;
+pub const MIN_VISIBILITY_MS: u32 = 1_000;
+pub const MAX_VISIBILITY_MS: u32 = 12 * 3600 * 1000;
+pub const DEFAULT_MAX_DELIVERIES: u32 = 5;
+pub const MAX_DELIVERIES: u32 = 1_000;
+/// A receiver counts as live this long after its last call.
+pub const RECEIVER_IDLE: Duration = Duration::from_secs(30);
+
+/// One receive call, as the receiver sent it.
+pub struct Receive<'a> {
+    pub group: &'a str,
+    pub topic: &'a str,
+    pub receiver: &'a str,
+    pub max_records: u32,
+    pub max_bytes: usize,
+    pub max_wait: Duration,
+    pub visibility_ms: u32,
+    pub max_deliveries: u32,
+    pub dead_letter_topic: &'a str,
+}
+
+/// The records of one partition leased by a receive.
+pub struct Delivery {
+    pub partition: u32,
+    pub records: Bytes,
+    pub grant: Grant,
+    /// Wall-clock end of the lease, in ms since the Unix epoch.
+    pub deadline_ms: i64,
+}
+
+/// Acks or nacks for one lease.
+pub struct LeasedOffsets {
+    pub partition: u32,
+    pub lease_id: u64,
+    pub offsets: Vec<i64>,
+}
+
+/// An offset whose ack or nack was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    pub partition: u32,
+    pub offset: i64,
+    pub why: Rejection,
+}
+
+pub(crate) struct QueuePartition {
+    pub(crate) topic: String,
+    pub(crate) partition: u32,
+    pub(crate) ledger: Mutex<Ledger>,
+    /// Held by one receive at a time, from planning to leasing, so two
+    /// receives never read the same records for delivery.
+    reader: tokio::sync::Mutex<()>,
+}
+
+pub(crate) struct QueueGroup {
+    pub(crate) partitions: Mutex<HashMap<(String, u32), Arc<QueuePartition>>>,
+    /// Woken when records become available again (nack, expiry).
+    changes: Notify,
+    /// Receivers by id, with the time of their last call.
+    pub(crate) receivers: Mutex<HashMap<Arc<str>, std::time::Instant>>,
+    rotation: AtomicUsize,
+}
+
+impl QueueGroup {
+    fn new() -> QueueGroup {
+        QueueGroup {
+            partitions: Mutex::new(HashMap::new()),
+            changes: Notify::new(),
+            receivers: Mutex::new(HashMap::new()),
+            rotation: AtomicUsize::new(0),
+        }
+    }
+
+    fn partition(&self, topic: &str, p: &Partition) -> Arc<QueuePartition> {
+        let key = (topic.to_string(), p.id());
+        self.partitions
+            .lock()
+            .entry(key)
+            .or_insert_with(|| {
+                // A new group starts at the log start: a queue delivers
+                // what is stored, as a new queue in RabbitMQ would not, but
+                // as a Kafka share group set to earliest does.
+                Arc::new(QueuePartition {
+                    topic: topic.to_string(),
+                    partition: p.id(),
+                    ledger: Mutex::new(Ledger::new(p.state().log_start)),
+                    reader: tokio::sync::Mutex::new(()),
+                })
+            })
+            .clone()
+    }
+
+    fn existing(&self, topic: &str, partition: u32) -> Option<Arc<QueuePartition>> {
+        self.partitions
+            .lock()
+            .get(&(topic.to_string(), partition))
+            .cloned()
+    }
+
+    fn seen(&self, receiver: &Arc<str>) {
+        self.receivers
+            .lock()
+            .insert(receiver.clone(), std::time::Instant::now());
+    }
+
+    pub(crate) fn live_receivers(&self) -> usize {
+        self.receivers
+            .lock()
+            .values()
+            .filter(|at| at.elapsed() < RECEIVER_IDLE)
+            .count()
+    }
+}
+
+/// Every queue group of this broker.
+pub struct Queues {
+    pub(crate) groups: Mutex<HashMap<String, Arc<QueueGroup>>>,
+    pub(crate) meta: Meta,
+    lease_ids: AtomicU64,
+}
+
+impl Queues {
+    /// Loads the stored ledgers.
+    pub fn open(meta: Meta) -> Result<Queues, MetaError> {
+        let mut groups: HashMap<String, Arc<QueueGroup>> = HashMap::new();
+        for (group, topic, partition, stored) in meta.queue_ledgers::<StoredLedger>()? {
+            let g = groups
+                .entry(group)
+                .or_insert_with(|| Arc::new(QueueGroup::new()));
+            g.partitions.lock().insert(
+                (topic.clone(), partition),
+                Arc::new(QueuePartition {
+                    topic,
+                    partition,
+                    ledger: Mutex::new(Ledger::restore(&stored)),
+                    reader: tokio::sync::Mutex::new(()),
+                }),
+            );
+        }
+        Ok(Queues {
+            groups: Mutex::new(groups),
+            meta,
+            // Lease ids from a random start, so an ack of a lease from
+            // before a restart never matches a new lease.
+            lease_ids: AtomicU64::new(random_u64()),
+        })
+    }
+
+    pub fn is_queue_group(&self, name: &str) -> bool {
+        self.groups.lock().contains_key(name)
+    }
+
+    fn group(&self, name: &str) -> Arc<QueueGroup> {
+        self.groups
+            .lock()
+            .entry(name.to_string())
+            .or_insert_with(|| Arc::new(QueueGroup::new()))
+            .clone()
+    }
+
+    /// Leases up to `max_records` records of `topic` to a receiver, waiting
+    /// up to `max_wait` for some to become available.
+    pub async fn receive(
+        &self,
+        topics: &Topics,
+        r: Receive<'_>,
+        shutdown: &CancellationToken,
+    ) -> Result<Vec<Delivery>> {
+        let policy = Arc::new(validate(topics, &r)?);
+        let topic = topics.get(r.topic)?;
+        let want = match r.max_records {
+            0 => DEFAULT_MAX_RECORDS,
+            n => n,
+        } as usize;
+        let visibility = Duration::from_millis(match r.visibility_ms {
+            0 => DEFAULT_VISIBILITY_MS,
+            n => n,
+        } as u64);
+        let receiver: Arc<str> = if r.receiver.is_empty() {
+            "anonymous".into()
+        } else {
+            r.receiver.into()
+        };
+        let group = self.group(r.group);
+        group.seen(&receiver);
+        let deadline = Instant::now() + r.max_wait;
+        loop {
+            let parts = topic.partitions();
+            // Watch before looking, so a change in between still wakes us.
+            let notified = group.changes.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let mut watches: Vec<_> = parts.iter().map(|p| p.watch_high_watermark()).collect();
+            for w in &mut watches {
+                w.borrow_and_update();
+            }
+            let lease = Lease {
+                receiver: &receiver,
+                policy: &policy,
+                visibility,
+            };
+            let (deliveries, next_event) = self
+                .collect(topics, r.group, &group, &parts, want, r.max_bytes, &lease)
+                .await?;
+            let now = Instant::now();
+            if !deliveries.is_empty() || now >= deadline || shutdown.is_cancelled() {
+                return Ok(deliveries);
+            }
+            let wake = next_event.map_or(deadline, |at| at.min(deadline));
+            let hw_moved = select_all(watches.iter_mut().map(|w| Box::pin(w.changed())));
+            tokio::select! {
+                _ = &mut notified => {}
+                _ = hw_moved => {}
+                _ = tokio::time::sleep_until(wake) => {}
+                _ = shutdown.cancelled() => {}
+            }
+        }
+    }
+
+    /// One pass over the topic's partitions, starting at a different one
+    /// each time so receivers spread over them.
+    #[allow(clippy::too_many_arguments)]
+    async fn collect(
+        &self,
+        topics: &Topics,
+        group_name: &str,
+        group: &QueueGroup,
+        parts: &[Arc<Partition>],
+        want: usize,
+        max_bytes: usize,
+        lease: &Lease<'_>,
+    ) -> Result<(Vec<Delivery>, Option<Instant>)> {
+        let mut out = Vec::new();
+        let mut next_event: Option<Instant> = None;
+        if parts.is_empty() {
+            return Ok((out, None));
+        }
+        let start = group.rotation.fetch_add(1, Ordering::Relaxed);
+        let mut left = want;
+        let mut bytes_left = max_bytes;
+        for i in 0..parts.len() {
+            if left == 0 || bytes_left == 0 {
+                break;
+            }
+            let p = &parts[(start + i) % parts.len()];
+            let qp = group.partition(p.topic(), p);
+            let (delivery, dead, event) = self
+                .receive_partition(&qp, p, left, bytes_left, lease)
+                .await?;
+            if !dead.is_empty() {
+                self.dead_letter(topics, group_name, &qp, dead).await;
+            }
+            if let Some(at) = event {
+                next_event = Some(next_event.map_or(at, |n| n.min(at)));
+            }
+            if let Some(d) = delivery {
+                left = left.saturating_sub(d.grant.redelivered.len() + d.grant.new_count as usize);
+                bytes_left = bytes_left.saturating_sub(d.records.len());
+                out.push(d);
+            }
+        }
+        Ok((out, next_event))
+    }
+
+    async fn receive_partition(
+        &self,
+        qp: &QueuePartition,
+        p: &Partition,
+        want: usize,
+        max_bytes: usize,
+        lease: &Lease<'_>,
+    ) -> Result<(Option<Delivery>, Vec<DeadLetter>, Option<Instant>)> {
+        let _reader = qp.reader.lock().await;
+        let state = p.state();
+        let now = Instant::now();
+        let (redeliver, room, next, dead) = {
+            let mut ledger = qp.ledger.lock();
+            ledger.sync_log(state.log_start, state.high_watermark);
+            let (dead, released) = ledger.tick(now.into_std());
+            let _ = released; // this receive takes them
+            let (redeliver, room) = ledger.plan(want);
+            (redeliver, room, ledger.next(), dead)
+        };
+        let mut chunks: Vec<Bytes> = Vec::new();
+        let mut used = 0usize;
+        let mut covered_end = i64::MIN;
+        let mut leased_again = Vec::with_capacity(redeliver.len());
+        for offset in redeliver {
+            if offset >= covered_end {
+                if used >= max_bytes && !chunks.is_empty() {
+                    break;
+                }
+                let Some(records) = read_at(p, offset, 1).await? else {
+                    continue; // removed by retention meanwhile
+                };
+                match batches(&records).last() {
+                    Some(Ok(last)) => covered_end = last.next_offset(),
+                    _ => continue,
+                }
+                used += records.len();
+                chunks.push(records);
+            }
+            leased_again.push(offset);
+        }
+        let limit = (next + room as i64).min(state.high_watermark);
+        let mut new_end = next;
+        if next < limit {
+            let mut from = next;
+            if covered_end > next {
+                new_end = covered_end.min(limit);
+                from = covered_end;
+            }
+            if from < limit && (used < max_bytes || chunks.is_empty()) {
+                let budget = max_bytes.saturating_sub(used).max(1);
+                if let Some(records) = read_at(p, from, budget).await? {
+                    if let Some(Ok(last)) = batches(&records).last() {
+                        new_end = last.next_offset().min(limit);
+                        used += records.len();
+                        chunks.push(records);
+                    }
+                }
+            }
+        }
+        let lease_id = self.lease_ids.fetch_add(1, Ordering::Relaxed);
+        let (grant, event) = {
+            let mut ledger = qp.ledger.lock();
+            let grant = ledger.grant(
+                lease_id,
+                lease.receiver.clone(),
+                lease.policy.clone(),
+                now.into_std(),
+                lease.visibility,
+                &leased_again,
+                new_end,
+            );
+            (grant, ledger.next_event().map(Instant::from_std))
+        };
+        if grant.is_empty() {
+            return Ok((None, dead, event));
+        }
+        let records = match chunks.len() {
+            1 => chunks.pop().unwrap_or_default(),
+            _ => {
+                let mut all = BytesMut::with_capacity(used);
+                for c in &chunks {
+                    all.extend_from_slice(c);
+                }
+                all.freeze()
+            }
+        };
+        let deadline_ms = mq::record::now_ms() + lease.visibility.as_millis() as i64;
+        Ok((
+            Some(Delivery {
+                partition: qp.partition,
+                records,
+                grant,
+                deadline_ms,
+            }),
+            dead,
+            event,
+        ))
+    }
+
+    /// Applies acks or nacks. Offsets that cannot be settled are returned;
+    /// the rest are durable when this returns.
+    pub async fn settle(
+        &self,
+        topics: &Topics,
+        group_name: &str,
+        topic: &str,
+        leases: &[LeasedOffsets],
+        verdict: Verdict,
+    ) -> Result<Vec<Refused>> {
+        validate_group_name(group_name)?;
+        topics.get(topic)?;
+        if let Verdict::Nack { delay, .. } = &verdict {
+            if delay.as_millis() > MAX_VISIBILITY_MS as u128 {
+                return Err(BrokerError::InvalidRequest(format!(
+                    "nack delay {} ms is above the maximum {MAX_VISIBILITY_MS} ms",
+                    delay.as_millis()
+                )));
+            }
+        }
+        let Some(group) = self.groups.lock().get(group_name).cloned() else {
+            return Err(BrokerError::GroupNotFound(group_name.to_string()));
+        };
+        let now = std::time::Instant::now();
+        let mut refused = Vec::new();
+        let mut touched = Vec::new();
+        for l in leases {
+            let Some(qp) = group.existing(topic, l.partition) else {
+                refused.extend(l.offsets.iter().map(|&offset| Refused {
+                    partition: l.partition,
+                    offset,
+                    why: Rejection::Expired,
+                }));
+                continue;
+            };
+            let outcome = qp
+                .ledger
+                .lock()
+                .settle(l.lease_id, &l.offsets, now, &verdict);
+            refused.extend(outcome.rejected.into_iter().map(|(offset, why)| Refused {
+                partition: l.partition,
+                offset,
+                why,
+            }));
+            if outcome.released {
+                group.changes.notify_waiters();
+            }
+            if !outcome.dead_letters.is_empty() {
+                self.dead_letter(topics, group_name, &qp, outcome.dead_letters)
+                    .await;
+            }
+            touched.push(qp);
+        }
+        for qp in &touched {
+            self.store(group_name, qp)?;
+        }
+        if !touched.is_empty() {
+            self.meta.sync().await?;
+        }
+        Ok(refused)
+    }
+
+    /// Writes a ledger that changed since it was last stored.
+    fn store(&self, group: &str, qp: &QueuePartition) -> Result<()> {
+        let snapshot = {
+            let mut ledger = qp.ledger.lock();
+            if !ledger.take_dirty() {
+                return Ok(());
+            }
+            ledger.snapshot()
+        };
+        self.meta
+            .put_queue_ledger(group, &qp.topic, qp.partition, &snapshot)?;
+        Ok(())
+    }
+
+    /// Expires leases, sends due dead letters and stores changed ledgers;
+    /// run periodically so a queue nobody receives from still moves on.
+    pub async fn sweep(&self, topics: &Topics) {
+        let groups: Vec<(String, Arc<QueueGroup>)> = self
+            .groups
+            .lock()
+            .iter()
+            .map(|(n, g)| (n.clone(), g.clone()))
+            .collect();
+        let mut stored = false;
+        for (name, group) in groups {
+            let parts: Vec<Arc<QueuePartition>> =
+                group.partitions.lock().values().cloned().collect();
+            for qp in parts {
+                let (dead, released) = qp.ledger.lock().tick(std::time::Instant::now());
+                if released {
+                    group.changes.notify_waiters();
+                }
+                if !dead.is_empty() {
+                    self.dead_letter(topics, &name, &qp, dead).await;
+                }
+                match self.store(&name, &qp) {
+                    Ok(()) => stored = true,
+                    Err(e) => {
+                        tracing::error!(group = %name, error = %e, "storing queue ledger failed")
+                    }
+                }
+            }
+            group
+                .receivers
+                .lock()
+                .retain(|_, at| at.elapsed() < RECEIVER_IDLE * 10);
+        }
+        if stored {
+            if let Err(e) = self.meta.sync().await {
+                tracing::error!(error = %e, "syncing queue ledgers failed");
+            }
+        }
+    }
+
+    /// Stores every ledger (at shutdown).
+    pub fn store_all(&self) -> Result<()> {
+        let groups: Vec<(String, Arc<QueueGroup>)> = self
+            .groups
+            .lock()
+            .iter()
+            .map(|(n, g)| (n.clone(), g.clone()))
+            .collect();
+        for (name, group) in groups {
+            let parts: Vec<Arc<QueuePartition>> =
+                group.partitions.lock().values().cloned().collect();
+            for qp in parts {
+                self.store(&name, &qp)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Notes that `receiver` is alive (acks count as well as receives).
+    pub fn touch(&self, group: &str, receiver: &str) {
+        if receiver.is_empty() {
+            return;
+        }
+        if let Some(g) = self.groups.lock().get(group) {
+            g.seen(&receiver.into());
+        }
+    }
+}
+
+/// What a receive's leases are made of.
+struct Lease<'a> {
+    receiver: &'a Arc<str>,
+    policy: &'a Arc<Policy>,
+    visibility: Duration,
+}
+
+fn validate(topics: &Topics, r: &Receive<'_>) -> Result<Policy> {
+    validate_group_name(r.group)?;
+    topics.get(r.topic)?;
+    if r.max_records > MAX_RECORDS {
+        return Err(BrokerError::InvalidRequest(format!(
+            "max_records {} is above the maximum {MAX_RECORDS}",
+            r.max_records
+        )));
+    }
+    if r.visibility_ms != 0 && !(MIN_VISIBILITY_MS..=MAX_VISIBILITY_MS).contains(&r.visibility_ms) {
+        return Err(BrokerError::InvalidRequest(format!(
+            "visibility timeout {} ms is outside {MIN_VISIBILITY_MS}..={MAX_VISIBILITY_MS} ms",
+            r.visibility_ms
+        )));
+    }
+    if r.max_deliveries > MAX_DELIVERIES {
+        return Err(BrokerError::InvalidRequest(format!(
+            "max_deliveries {} is above the maximum {MAX_DELIVERIES}",
+            r.max_deliveries
+        )));
+    }
+    if r.receiver.len() > 255 {
+        return Err(BrokerError::InvalidRequest(
+            "receiver_id has at most 255 characters".to_string(),
+        ));
+    }
+    let dead_letter_topic = if r.dead_letter_topic.is_empty() {
+        format!("{}.{}.dlq", r.topic, r.group)
+    } else {
+        r.dead_letter_topic.to_string()
+    };
+    validate_name(&dead_letter_topic).map_err(|e| {
+        BrokerError::InvalidRequest(format!(
+            "dead-letter topic {dead_letter_topic:?} is not a valid topic name ({e}); name one with dead_letter_topic"
+        ))
+    })?;
+    if dead_letter_topic == r.topic {
+        return Err(BrokerError::InvalidRequest(format!(
+            "the dead-letter topic cannot be the topic being received from ({:?})",
+            r.topic
+        )));
+    }
+    Ok(Policy {
+        max_deliveries: match r.max_deliveries {
+            0 => DEFAULT_MAX_DELIVERIES,
+            n => n,
+        },
+        dead_letter_topic: dead_letter_topic.into(),
+    })
+}
+
+/// The whole batches from the one holding `offset`; None when retention
+/// removed it meanwhile.
+async fn read_at(p: &Partition, offset: i64, max_bytes: usize) -> Result<Option<Bytes>> {
+    match p.fetch(offset, max_bytes, Duration::ZERO).await {
+        Ok(read) if read.records.is_empty() => Ok(None),
+        Ok(read) => Ok(Some(read.records)),
+        Err(BrokerError::Log(LogError::OffsetOutOfRange { log_start, .. }))
+            if offset < log_start =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn random_u64() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    // splitmix64 of the clock and pid: distinct across restarts.
+    let mut z = nanos ^ ((std::process::id() as u64) << 32);
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    (z ^ (z >> 31)) >> 1
+}
