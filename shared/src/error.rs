@@ -29,6 +29,22 @@ pub enum Error {
     /// The producer or consumer was closed while the call was in flight.
     #[error("the client was closed")]
     Closed,
+    /// Some acks or nacks were refused; the rest were applied.
+    #[error("{} of {total} records could not be settled: {}", refused.len(), refused.first().map_or("", |u| u.message.as_str()))]
+    Unsettled {
+        total: usize,
+        refused: Vec<Unsettled>,
+    },
+}
+
+/// One record whose ack or nack the broker refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsettled {
+    pub partition: u32,
+    pub offset: i64,
+    /// DELIVERY_EXPIRED, ALREADY_SETTLED or NOT_LEASED (see [`crate::reason`]).
+    pub reason: String,
+    pub message: String,
 }
 
 impl Error {
@@ -36,6 +52,7 @@ impl Error {
     pub fn reason(&self) -> Option<&str> {
         match self {
             Error::Broker { reason, .. } => reason.as_deref(),
+            Error::Unsettled { refused, .. } => refused.first().map(|u| u.reason.as_str()),
             _ => None,
         }
     }

@@ -20,5 +20,6 @@ pub use client::connection::Client;
 pub use client::consumer::{Consumer, ConsumerConfig, StartOffset};
 pub use client::group::{GroupConfig, GroupConsumer, OffsetReset, RebalanceListener};
 pub use client::producer::{Acks, Delivery, Producer, ProducerConfig, RecordMetadata};
+pub use client::receiver::{Received, Receiver, ReceiverConfig};
 pub use error::{Error, Result};
 pub use record::{ConsumedRecord, Header, Record};

@@ -1,4 +1,4 @@
-//! The client library: a connection, a producer, a consumer and an admin.
+//! The client library: a connection, a producer, a consumer, a group consumer, a queue receiver and an admin.
 
 pub mod admin;
 pub mod connection;
@@ -6,3 +6,4 @@ pub mod consumer;
 pub mod group;
 pub mod partitioner;
 pub mod producer;
+pub mod receiver;
