@@ -190,7 +190,11 @@ pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(),
     }
     tracker.wait().await;
 
-    if let Err(e) = broker.queues.store_all() {
+    if let Err(e) = broker
+        .queues
+        .store_all()
+        .and_then(|()| Ok(broker.meta.flush()?))
+    {
         tracing::error!(error = %e, "storing queue ledgers at shutdown failed");
     }
     let closing = broker.clone();

@@ -119,6 +119,12 @@ impl Broker {
         }
     }
 
+    /// Deletes a topic with its queue groups' ledgers for it.
+    pub async fn delete_topic(&self, name: &str) -> Result<()> {
+        self.topics.delete(name).await?;
+        self.queues.forget_topic(name).await
+    }
+
     /// Joins a consumer group (a name used by a queue group is refused).
     pub fn join_group(&self, r: JoinRequest<'_>) -> Result<MemberView> {
         if self.queues.is_queue_group(r.group) {

@@ -272,6 +272,18 @@ impl Meta {
         Ok(out)
     }
 
+    /// Forgets one queue ledger (flushed by the next [`Meta::sync`]).
+    pub fn delete_queue_ledger(
+        &self,
+        group: &str,
+        topic: &str,
+        partition: u32,
+    ) -> Result<(), MetaError> {
+        self.db
+            .remove(format!("{QUEUE_PREFIX}{group}/{topic}/{partition}").as_bytes())?;
+        Ok(())
+    }
+
     /// Forgets every queue ledger of a group.
     pub async fn delete_queue_ledgers(&self, group: &str) -> Result<(), MetaError> {
         let prefix = format!("{QUEUE_PREFIX}{group}/");

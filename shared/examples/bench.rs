@@ -66,6 +66,18 @@ enum Command {
         #[arg(long, default_value_t = 8)]
         concurrency: u32,
     },
+    /// Receive and ack a pre-filled topic with a queue group.
+    Queue {
+        #[arg(long, default_value = "bench")]
+        topic: String,
+        #[arg(long, default_value_t = 4)]
+        receivers: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        records: u64,
+        /// Most records per receive.
+        #[arg(long, default_value_t = 1000)]
+        max_records: u32,
+    },
     /// Time a group to settle after one more member joins.
     Rebalance {
         #[arg(long, default_value_t = 100)]
@@ -138,6 +150,21 @@ async fn main() -> anyhow_free::Result {
             commits,
             concurrency,
         } => bench::groups::commits(&args.server, commits, concurrency).await?,
+        Command::Queue {
+            topic,
+            receivers,
+            records,
+            max_records,
+        } => {
+            let load = bench::queue::QueueLoad {
+                topic,
+                group: None,
+                receivers,
+                records,
+                max_records,
+            };
+            bench::queue::receive_and_ack(&args.server, &load, progress).await?
+        }
         Command::Rebalance {
             partitions,
             members,

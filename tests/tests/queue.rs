@@ -483,3 +483,19 @@ async fn a_delayed_nack_waits_and_counts_as_waiting() {
     assert_eq!(p.max_delivery_count, 1);
     assert!(p.oldest_unacked_age_ms < 600_000);
 }
+
+#[tokio::test]
+async fn a_topic_created_again_is_received_from_its_start() {
+    let (_dir, _mqd, client, admin) = with_topic("jobs", 1, 20).await;
+    let worker = receiver(&client, "workers", "jobs", "w");
+    let batch = worker.receive(Duration::from_secs(5)).await.unwrap();
+    assert_eq!(batch.len(), 20);
+    worker.ack(&batch).await.unwrap();
+    admin.delete_topic("jobs").await.unwrap();
+    admin.create_topic("jobs", 1, &[]).await.unwrap();
+    produce(&client, "jobs", 1, 0..30).await;
+    let again = worker.receive(Duration::from_secs(5)).await.unwrap();
+    let offsets: Vec<i64> = again.iter().map(|r| r.record.offset).collect();
+    assert_eq!(offsets, (0..30).collect::<Vec<_>>());
+    assert!(again.iter().all(|r| r.delivery_count == 1));
+}

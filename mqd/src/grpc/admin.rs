@@ -365,8 +365,7 @@ impl AdminApi for AdminService {
         request: Request<DeleteTopicRequest>,
     ) -> Result<Response<DeleteTopicResponse>, Status> {
         self.broker
-            .topics
-            .delete(&request.into_inner().name)
+            .delete_topic(&request.into_inner().name)
             .await
             .map_err(to_status)?;
         Ok(Response::new(DeleteTopicResponse {}))

@@ -322,8 +322,9 @@ impl Queues {
         let (redeliver, room, next, dead) = {
             let mut ledger = qp.ledger.lock();
             ledger.sync_log(state.log_start, state.high_watermark);
-            let (dead, released) = ledger.tick(now.into_std());
-            let _ = released; // this receive takes them
+            // Records released here are this receive's to take; waiting
+            // receives wake at the same expiry on their own timers.
+            let (dead, _released) = ledger.tick(now.into_std());
             let (redeliver, room) = ledger.plan(want);
             (redeliver, room, ledger.next(), dead)
         };
@@ -427,8 +428,20 @@ impl Queues {
                 )));
             }
         }
-        let Some(group) = self.groups.lock().get(group_name).cloned() else {
-            return Err(BrokerError::GroupNotFound(group_name.to_string()));
+        // An unknown group has no leases: after a restart that lost it
+        // (nothing was stored yet) its deliveries are simply expired.
+        let group = self.groups.lock().get(group_name).cloned();
+        let Some(group) = group else {
+            return Ok(leases
+                .iter()
+                .flat_map(|l| {
+                    l.offsets.iter().map(|&offset| Refused {
+                        partition: l.partition,
+                        offset,
+                        why: Rejection::Expired,
+                    })
+                })
+                .collect());
         };
         let now = std::time::Instant::now();
         let mut refused = Vec::new();
@@ -451,9 +464,9 @@ impl Queues {
                 offset,
                 why,
             }));
-            if outcome.released {
-                group.changes.notify_waiters();
-            }
+            // Released records, or room under the pending cap: either can
+            // give a waiting receive something.
+            group.changes.notify_waiters();
             if !outcome.dead_letters.is_empty() {
                 self.dead_letter(topics, group_name, &qp, outcome.dead_letters)
                     .await;
@@ -469,17 +482,45 @@ impl Queues {
         Ok(refused)
     }
 
-    /// Writes a ledger that changed since it was last stored.
+    /// Writes a ledger that changed since it was last stored. The write
+    /// happens under the ledger's lock, so stored states follow each other
+    /// in the ledger's order: an older snapshot never overwrites a newer
+    /// one, and a caller that finds nothing to write knows that the write
+    /// covering its change was already made (its flush then covers it).
     fn store(&self, group: &str, qp: &QueuePartition) -> Result<()> {
-        let snapshot = {
-            let mut ledger = qp.ledger.lock();
-            if !ledger.take_dirty() {
-                return Ok(());
-            }
-            ledger.snapshot()
-        };
+        let mut ledger = qp.ledger.lock();
+        if !ledger.take_dirty() {
+            return Ok(());
+        }
+        let snapshot = ledger.snapshot();
         self.meta
             .put_queue_ledger(group, &qp.topic, qp.partition, &snapshot)?;
+        Ok(())
+    }
+
+    /// Forgets every ledger of a deleted topic, so a topic created again
+    /// under the name starts from its log start.
+    pub async fn forget_topic(&self, topic: &str) -> Result<()> {
+        let groups: Vec<(String, Arc<QueueGroup>)> = self
+            .groups
+            .lock()
+            .iter()
+            .map(|(n, g)| (n.clone(), g.clone()))
+            .collect();
+        for (name, group) in groups {
+            let removed: Vec<u32> = {
+                let mut parts = group.partitions.lock();
+                let gone: Vec<(String, u32)> =
+                    parts.keys().filter(|(t, _)| t == topic).cloned().collect();
+                gone.into_iter()
+                    .filter_map(|key| parts.remove(&key).map(|qp| qp.partition))
+                    .collect()
+            };
+            for partition in removed {
+                self.meta.delete_queue_ledger(&name, topic, partition)?;
+            }
+        }
+        self.meta.sync().await?;
         Ok(())
     }
 

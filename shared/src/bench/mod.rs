@@ -252,3 +252,4 @@ fn summarize(h: &Histogram<u64>) -> Option<Latency> {
 }
 
 pub mod groups;
+pub mod queue;
