@@ -174,13 +174,7 @@ async fn a_dead_receivers_leases_are_redelivered_after_the_visibility_timeout() 
     config.max_records = 100;
     config.visibility_timeout = Duration::from_secs(2);
     // Its own connection, closed when it dies.
-    let doomed = Receiver::new(
-        Client::connect(&client.address().to_string())
-            .await
-            .unwrap(),
-        config,
-    )
-    .unwrap();
+    let doomed = Receiver::new(Client::connect(client.address()).await.unwrap(), config).unwrap();
     let held = doomed.receive(Duration::from_secs(5)).await.unwrap();
     assert_eq!(held.len(), 100);
     let held_offsets: BTreeSet<i64> = held.iter().map(|r| r.record.offset).collect();

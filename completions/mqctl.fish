@@ -1,0 +1,366 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_mqctl_global_optspecs
+    string join \n server= context= o/output= q/quiet timeout= no-color h/help V/version
+end
+
+function __fish_mqctl_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_mqctl_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_mqctl_using_subcommand
+    set -l cmd (__fish_mqctl_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c mqctl -n "__fish_mqctl_needs_command" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_needs_command" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_needs_command" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_needs_command" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_needs_command" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_needs_command" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_needs_command" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_needs_command" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "topic" -d 'Create, list, describe, alter and delete topics'
+complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "produce" -d 'Produce records from arguments, stdin lines or a file'
+complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "consume" -d 'Print records of a topic'
+complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "group" -d 'Consumer and queue groups: list, describe, reset offsets, delete'
+complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "context" -d 'Named connection settings kept in the contexts file'
+complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "man" -d 'Write man pages for mqctl and its subcommands into a directory'
+complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and not __fish_seen_subcommand_from create list describe alter-config add-partitions delete help" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and not __fish_seen_subcommand_from create list describe alter-config add-partitions delete help" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and not __fish_seen_subcommand_from create list describe alter-config add-partitions delete help" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and not __fish_seen_subcommand_from create list describe alter-config add-partitions delete help" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and not __fish_seen_subcommand_from create list describe alter-config add-partitions delete help" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and not __fish_seen_subcommand_from create list describe alter-config add-partitions delete help" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and not __fish_seen_subcommand_from create list describe alter-config add-partitions delete help" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and not __fish_seen_subcommand_from create list describe alter-config add-partitions delete help" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and not __fish_seen_subcommand_from create list describe alter-config add-partitions delete help" -f -a "create" -d 'Create a topic'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and not __fish_seen_subcommand_from create list describe alter-config add-partitions delete help" -f -a "list" -d 'List topics, optionally only those whose name contains FILTER'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and not __fish_seen_subcommand_from create list describe alter-config add-partitions delete help" -f -a "describe" -d 'Configs and per-partition offsets, size, leader, replicas and ISR'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and not __fish_seen_subcommand_from create list describe alter-config add-partitions delete help" -f -a "alter-config" -d 'Set configs, or return them to their defaults'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and not __fish_seen_subcommand_from create list describe alter-config add-partitions delete help" -f -a "add-partitions" -d 'Grow a topic to a new total partition count'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and not __fish_seen_subcommand_from create list describe alter-config add-partitions delete help" -f -a "delete" -d 'Delete a topic and its records (asks on a terminal unless --yes)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and not __fish_seen_subcommand_from create list describe alter-config add-partitions delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from create" -s p -l partitions -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from create" -s r -l replication-factor -d '0 = the cluster\'s default' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from create" -s c -l config -d 'A topic config, repeatable (e.g. --config retention.ms=86400000)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from create" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from create" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from create" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from create" -l if-not-exists -d 'Succeed without change when the topic exists'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from create" -l dry-run -d 'Print what would be created instead of creating it'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from create" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from list" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from list" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from list" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from list" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from describe" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from describe" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from describe" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from describe" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from describe" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from describe" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from describe" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from describe" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -l set -d 'KEY=VALUE to set, repeatable' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -l delete -d 'KEY to return to its default, repeatable' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -l dry-run -d 'Print the before -> after table instead of changing anything'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -l total -d 'The new total' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -l dry-run
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from delete" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from delete" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from delete" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Do not ask; required when stdin is not a terminal'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from delete" -l dry-run
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from delete" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a topic'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "list" -d 'List topics, optionally only those whose name contains FILTER'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "describe" -d 'Configs and per-partition offsets, size, leader, replicas and ISR'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "alter-config" -d 'Set configs, or return them to their defaults'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "add-partitions" -d 'Grow a topic to a new total partition count'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a topic and its records (asks on a terminal unless --yes)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand produce" -s f -l file -d 'Read one value per line from this file instead of stdin' -r -F
+complete -c mqctl -n "__fish_mqctl_using_subcommand produce" -s K -l key-separator -d 'Split each line at the first SEP into key and value' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand produce" -s H -l header -d 'A header for every record, repeatable' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand produce" -s p -l partition -d 'Send every record to this partition (default: by key, else spread)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand produce" -l acks -r -f -a "none\t''
+leader\t''
+all\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand produce" -l compression -d 'none, gzip, snappy, lz4 or zstd' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand produce" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand produce" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand produce" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand produce" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand produce" -l no-idempotence -d 'Turn off the idempotent producer (on by default)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand produce" -l dry-run -d 'Parse the input and print what would be sent, without sending'
+complete -c mqctl -n "__fish_mqctl_using_subcommand produce" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand produce" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand produce" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand produce" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand consume" -l offset -d 'Start at this offset (with --partition)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand consume" -l from-time -d 'Start at the first record at or after this time (RFC 3339, or ms since the epoch)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand consume" -s p -l partition -d 'Only this partition' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand consume" -s n -l count -d 'Stop after N records' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand consume" -s g -l group -d 'Read as a member of this consumer group, committing what was printed' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand consume" -l format -d 'Output template with {key} {value} {headers} {partition} {offset} {timestamp} {topic}' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand consume" -l idle -d 'How long to wait for records before stopping, without --follow' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand consume" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand consume" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand consume" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand consume" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand consume" -l from-beginning -d 'Start at the oldest retained record'
+complete -c mqctl -n "__fish_mqctl_using_subcommand consume" -l from-end -d 'Start after the last record (only new ones; the default without --group)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand consume" -s f -l follow -d 'Keep waiting for new records (until Ctrl-C or -n)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand consume" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand consume" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand consume" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand consume" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete help" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete help" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete help" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete help" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete help" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete help" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete help" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete help" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete help" -f -a "list" -d 'Consumer and queue groups with their state'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete help" -f -a "describe" -d 'Members, assignments, committed offsets and lag (or a queue\'s deliveries)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete help" -f -a "reset-offsets" -d 'Move a consumer group\'s committed offsets (prints the plan unless --execute)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete help" -f -a "delete" -d 'Forget a group and its offsets (asks on a terminal unless --yes)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from list" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from list" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from list" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from list" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from describe" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from describe" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from describe" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from describe" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from describe" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from describe" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from describe" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from describe" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -s t -l topic -d 'TOPIC or TOPIC:P,P,... repeatable; every partition when none are named' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l to-offset -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l to-datetime -d 'RFC 3339 time, or ms since the epoch' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l shift-by -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l to-earliest
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l to-latest
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l execute -d 'Apply the plan (without it, only print it)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l dry-run -d 'Print the plan without applying it (the default; for symmetry with other verbs)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from delete" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from delete" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from delete" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from delete" -s y -l yes
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from delete" -l dry-run
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from delete" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "list" -d 'Consumer and queue groups with their state'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "describe" -d 'Members, assignments, committed offsets and lag (or a queue\'s deliveries)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "reset-offsets" -d 'Move a consumer group\'s committed offsets (prints the plan unless --execute)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Forget a group and its offsets (asks on a terminal unless --yes)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove show help" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove show help" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove show help" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove show help" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove show help" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove show help" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove show help" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove show help" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove show help" -f -a "list" -d 'Every context, the current one marked'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove show help" -f -a "use" -d 'Make NAME the current context'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove show help" -f -a "add" -d 'Add or replace a context'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove show help" -f -a "remove" -d 'Remove a context'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove show help" -f -a "show" -d 'The settings of a context (the current one by default)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from list" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from list" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from list" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from list" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from use" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from use" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from use" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from use" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from use" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from use" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from use" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from use" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from add" -l server -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from add" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from add" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from add" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from add" -l read-only -d 'Refuse every mutating verb in this context'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from add" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from remove" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from remove" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from remove" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from remove" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from remove" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from show" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from show" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from show" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from show" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from help" -f -a "list" -d 'Every context, the current one marked'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from help" -f -a "use" -d 'Make NAME the current context'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add or replace a context'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a context'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from help" -f -a "show" -d 'The settings of a context (the current one by default)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand context; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand completions" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand completions" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand completions" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand completions" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand completions" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand completions" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand man" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand man" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand man" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand man" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand man" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand man" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand man" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand man" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group context completions man help" -f -a "topic" -d 'Create, list, describe, alter and delete topics'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group context completions man help" -f -a "produce" -d 'Produce records from arguments, stdin lines or a file'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group context completions man help" -f -a "consume" -d 'Print records of a topic'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group context completions man help" -f -a "group" -d 'Consumer and queue groups: list, describe, reset offsets, delete'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group context completions man help" -f -a "context" -d 'Named connection settings kept in the contexts file'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group context completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group context completions man help" -f -a "man" -d 'Write man pages for mqctl and its subcommands into a directory'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group context completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "create" -d 'Create a topic'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "list" -d 'List topics, optionally only those whose name contains FILTER'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "describe" -d 'Configs and per-partition offsets, size, leader, replicas and ISR'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "alter-config" -d 'Set configs, or return them to their defaults'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "add-partitions" -d 'Grow a topic to a new total partition count'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "delete" -d 'Delete a topic and its records (asks on a terminal unless --yes)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "list" -d 'Consumer and queue groups with their state'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "describe" -d 'Members, assignments, committed offsets and lag (or a queue\'s deliveries)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "reset-offsets" -d 'Move a consumer group\'s committed offsets (prints the plan unless --execute)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "delete" -d 'Forget a group and its offsets (asks on a terminal unless --yes)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from context" -f -a "list" -d 'Every context, the current one marked'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from context" -f -a "use" -d 'Make NAME the current context'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from context" -f -a "add" -d 'Add or replace a context'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from context" -f -a "remove" -d 'Remove a context'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from context" -f -a "show" -d 'The settings of a context (the current one by default)'
