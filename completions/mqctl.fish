@@ -38,6 +38,8 @@ complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "topic" -d 'Create, list
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "produce" -d 'Produce records from arguments, stdin lines or a file'
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "consume" -d 'Print records of a topic'
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "group" -d 'Consumer and queue groups: list, describe, reset offsets, delete'
+complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "diff" -d 'Print the plan from the live topics to a desired-state file'
+complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "apply" -d 'Make the live topics match a desired-state file (the plan `diff` prints)'
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "context" -d 'Named connection settings kept in the contexts file'
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "man" -d 'Write man pages for mqctl and its subcommands into a directory'
@@ -248,6 +250,31 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subco
 complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "reset-offsets" -d 'Move a consumer group\'s committed offsets (prints the plan unless --execute)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Forget a group and its offsets (asks on a terminal unless --yes)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand diff" -s f -l file -d 'Desired-state TOML file (see docs/mqctl.md)' -r -F
+complete -c mqctl -n "__fish_mqctl_using_subcommand diff" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand diff" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand diff" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand diff" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand diff" -l prune -d 'Also plan deleting topics the file does not name'
+complete -c mqctl -n "__fish_mqctl_using_subcommand diff" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand diff" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand diff" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand diff" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand apply" -s f -l file -r -F
+complete -c mqctl -n "__fish_mqctl_using_subcommand apply" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand apply" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand apply" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand apply" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand apply" -l prune -d 'Also delete topics the file does not name'
+complete -c mqctl -n "__fish_mqctl_using_subcommand apply" -l dry-run -d 'Print the plan only (as `diff`)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand apply" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand apply" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand apply" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand apply" -s V -l version -d 'Print version'
 complete -c mqctl -n "__fish_mqctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove show help" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
 complete -c mqctl -n "__fish_mqctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove show help" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
 complete -c mqctl -n "__fish_mqctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove show help" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
@@ -341,14 +368,16 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand man" -s q -l quiet -d 'Print
 complete -c mqctl -n "__fish_mqctl_using_subcommand man" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand man" -s h -l help -d 'Print help'
 complete -c mqctl -n "__fish_mqctl_using_subcommand man" -s V -l version -d 'Print version'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group context completions man help" -f -a "topic" -d 'Create, list, describe, alter and delete topics'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group context completions man help" -f -a "produce" -d 'Produce records from arguments, stdin lines or a file'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group context completions man help" -f -a "consume" -d 'Print records of a topic'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group context completions man help" -f -a "group" -d 'Consumer and queue groups: list, describe, reset offsets, delete'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group context completions man help" -f -a "context" -d 'Named connection settings kept in the contexts file'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group context completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group context completions man help" -f -a "man" -d 'Write man pages for mqctl and its subcommands into a directory'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group context completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply context completions man help" -f -a "topic" -d 'Create, list, describe, alter and delete topics'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply context completions man help" -f -a "produce" -d 'Produce records from arguments, stdin lines or a file'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply context completions man help" -f -a "consume" -d 'Print records of a topic'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply context completions man help" -f -a "group" -d 'Consumer and queue groups: list, describe, reset offsets, delete'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply context completions man help" -f -a "diff" -d 'Print the plan from the live topics to a desired-state file'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply context completions man help" -f -a "apply" -d 'Make the live topics match a desired-state file (the plan `diff` prints)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply context completions man help" -f -a "context" -d 'Named connection settings kept in the contexts file'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply context completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply context completions man help" -f -a "man" -d 'Write man pages for mqctl and its subcommands into a directory'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply context completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "create" -d 'Create a topic'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "list" -d 'List topics, optionally only those whose name contains FILTER'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "describe" -d 'Configs and per-partition offsets, size, leader, replicas and ISR'

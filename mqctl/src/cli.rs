@@ -71,6 +71,26 @@ pub enum Command {
     /// Consumer and queue groups: list, describe, reset offsets, delete
     #[command(subcommand)]
     Group(GroupCommand),
+    /// Print the plan from the live topics to a desired-state file
+    Diff {
+        /// Desired-state TOML file (see docs/mqctl.md)
+        #[arg(short, long, value_name = "FILE")]
+        file: std::path::PathBuf,
+        /// Also plan deleting topics the file does not name
+        #[arg(long)]
+        prune: bool,
+    },
+    /// Make the live topics match a desired-state file (the plan `diff` prints)
+    Apply {
+        #[arg(short, long, value_name = "FILE")]
+        file: std::path::PathBuf,
+        /// Also delete topics the file does not name
+        #[arg(long)]
+        prune: bool,
+        /// Print the plan only (as `diff`)
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Named connection settings kept in the contexts file
     #[command(subcommand)]
     Context(ContextCommand),

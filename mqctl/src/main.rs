@@ -2,6 +2,7 @@
 //! verb prints a table for people or, with `-o json`, a stable document for
 //! scripts, and exits with a code that says what happened (see `--help`).
 
+mod apply;
 mod cli;
 mod consume;
 mod context;
@@ -74,6 +75,12 @@ async fn run(cli: Cli, server: Option<(String, &str)>, out: Printer) -> error::R
                 Command::Produce(args) => produce::run(&session, args).await,
                 Command::Consume(args) => consume::run(&session, args).await,
                 Command::Group(c) => group::run(&session, c).await,
+                Command::Diff { file, prune } => apply::diff(&session, &file, prune).await,
+                Command::Apply {
+                    file,
+                    prune,
+                    dry_run,
+                } => apply::apply(&session, &file, prune, dry_run).await,
                 Command::Context(_) | Command::Completions { .. } | Command::Man { .. } => Ok(()),
             }
         }

@@ -530,3 +530,78 @@ fn man_pages_are_written() {
     let page = std::fs::read_to_string(out.path().join("mqctl-topic.1")).unwrap();
     assert!(page.contains(".TH"), "{page}");
 }
+
+#[test]
+fn apply_makes_topics_match_the_file_and_diff_shows_the_plan() {
+    let env = Env::new();
+    stdout(env.mqctl().args(["topic", "create", "stray"]));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("topics.toml");
+    let path = file.to_str().unwrap();
+    std::fs::write(
+        &file,
+        "[topics.orders]\npartitions = 2\nconfig = { \"retention.ms\" = 86400000 }\n\n[topics.audit]\npartitions = 1\n",
+    )
+    .unwrap();
+    insta::assert_snapshot!(
+        "diff_create",
+        stdout(env.mqctl().args(["diff", "-f", path]))
+    );
+    let applied = json(env.mqctl().args(["apply", "-f", path, "-o", "json"]));
+    assert_eq!(applied["changes"].as_array().unwrap().len(), 2);
+    let d = json(
+        env.mqctl()
+            .args(["topic", "describe", "orders", "-o", "json"]),
+    );
+    assert_eq!(d["configs"]["retention.ms"], "86400000");
+    // Idempotent: nothing left to do.
+    let again = json(env.mqctl().args(["apply", "-f", path, "-o", "json"]));
+    assert_eq!(again["changes"].as_array().unwrap().len(), 0);
+
+    std::fs::write(
+        &file,
+        "[topics.orders]\npartitions = 4\nconfig = { \"retention.ms\" = 3600000 }\n\n[topics.audit]\npartitions = 1\n",
+    )
+    .unwrap();
+    insta::assert_snapshot!(
+        "diff_grow_and_prune",
+        stdout(env.mqctl().args(["diff", "-f", path, "--prune"]))
+    );
+    // --dry-run changes nothing.
+    stdout(
+        env.mqctl()
+            .args(["apply", "-f", path, "--prune", "--dry-run"]),
+    );
+    assert_eq!(
+        json(env.mqctl().args(["topic", "list", "-o", "json"]))
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    stdout(env.mqctl().args(["apply", "-f", path, "--prune"]));
+    let topics = json(env.mqctl().args(["topic", "list", "-o", "json"]));
+    let names: Vec<&str> = topics
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["audit", "orders"]);
+    let d = json(
+        env.mqctl()
+            .args(["topic", "describe", "orders", "-o", "json"]),
+    );
+    assert_eq!(d["partitions"].as_array().unwrap().len(), 4);
+
+    // Partitions cannot shrink: a conflict, before anything changes.
+    std::fs::write(&file, "[topics.orders]\npartitions = 1\n").unwrap();
+    let err = fails(env.mqctl().args(["apply", "-f", path]), 4);
+    assert!(err.contains("cannot be removed"), "{err}");
+    std::fs::write(&file, "[topics.orders]\npartitions = 4\nreplicas = 3\n").unwrap();
+    let err = fails(env.mqctl().args(["diff", "-f", path]), 1);
+    assert!(
+        err.contains("unknown field") && err.contains("line 3"),
+        "{err}"
+    );
+}
