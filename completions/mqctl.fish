@@ -40,6 +40,7 @@ complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "consume" -d 'Print reco
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "group" -d 'Consumer and queue groups: list, describe, reset offsets, delete'
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "diff" -d 'Print the plan from the live topics to a desired-state file'
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "apply" -d 'Make the live topics match a desired-state file (the plan `diff` prints)'
+complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "bench" -d 'Load a broker and report throughput and latency (compare with --baseline)'
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "context" -d 'Named connection settings kept in the contexts file'
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "man" -d 'Write man pages for mqctl and its subcommands into a directory'
@@ -275,6 +276,85 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand apply" -s q -l quiet -d 'Pri
 complete -c mqctl -n "__fish_mqctl_using_subcommand apply" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand apply" -s h -l help -d 'Print help'
 complete -c mqctl -n "__fish_mqctl_using_subcommand apply" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and not __fish_seen_subcommand_from produce consume queue help" -l save -d 'Write this run\'s figures to FILE (JSON) for later comparison' -r -F
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and not __fish_seen_subcommand_from produce consume queue help" -l baseline -d 'Compare with a saved run; exit 1 when throughput drops, or p99 latency rises, by more than --threshold percent' -r -F
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and not __fish_seen_subcommand_from produce consume queue help" -l threshold -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and not __fish_seen_subcommand_from produce consume queue help" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and not __fish_seen_subcommand_from produce consume queue help" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and not __fish_seen_subcommand_from produce consume queue help" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and not __fish_seen_subcommand_from produce consume queue help" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and not __fish_seen_subcommand_from produce consume queue help" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and not __fish_seen_subcommand_from produce consume queue help" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and not __fish_seen_subcommand_from produce consume queue help" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and not __fish_seen_subcommand_from produce consume queue help" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and not __fish_seen_subcommand_from produce consume queue help" -f -a "produce" -d 'Produce records as fast as acknowledgements allow (or at --rate)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and not __fish_seen_subcommand_from produce consume queue help" -f -a "consume" -d 'Read records of a filled topic from the start'
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and not __fish_seen_subcommand_from produce consume queue help" -f -a "queue" -d 'Receive and ack a filled topic with a queue group'
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and not __fish_seen_subcommand_from produce consume queue help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -l topic -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -l partitions -d 'Partitions when the topic is created' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -l producers -d 'Concurrent producers, each with its own connection' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -l records -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -l record-size -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -l acks -r -f -a "none\t''
+leader\t''
+all\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -l compression -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -l batch-bytes -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -l linger-ms -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -l rate -d 'Records per second across producers (default: as fast as possible)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -l save -d 'Write this run\'s figures to FILE (JSON) for later comparison' -r -F
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -l baseline -d 'Compare with a saved run; exit 1 when throughput drops, or p99 latency rises, by more than --threshold percent' -r -F
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -l threshold -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -l no-idempotence
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from consume" -l topic -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from consume" -l records -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from consume" -l save -d 'Write this run\'s figures to FILE (JSON) for later comparison' -r -F
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from consume" -l baseline -d 'Compare with a saved run; exit 1 when throughput drops, or p99 latency rises, by more than --threshold percent' -r -F
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from consume" -l threshold -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from consume" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from consume" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from consume" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from consume" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from consume" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from consume" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from consume" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from consume" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from queue" -l topic -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from queue" -l receivers -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from queue" -l records -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from queue" -l max-records -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from queue" -l save -d 'Write this run\'s figures to FILE (JSON) for later comparison' -r -F
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from queue" -l baseline -d 'Compare with a saved run; exit 1 when throughput drops, or p99 latency rises, by more than --threshold percent' -r -F
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from queue" -l threshold -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from queue" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from queue" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from queue" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from queue" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from queue" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from queue" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from queue" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from queue" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "produce" -d 'Produce records as fast as acknowledgements allow (or at --rate)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "consume" -d 'Read records of a filled topic from the start'
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "queue" -d 'Receive and ack a filled topic with a queue group'
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove show help" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
 complete -c mqctl -n "__fish_mqctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove show help" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
 complete -c mqctl -n "__fish_mqctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove show help" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
@@ -368,16 +448,17 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand man" -s q -l quiet -d 'Print
 complete -c mqctl -n "__fish_mqctl_using_subcommand man" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand man" -s h -l help -d 'Print help'
 complete -c mqctl -n "__fish_mqctl_using_subcommand man" -s V -l version -d 'Print version'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply context completions man help" -f -a "topic" -d 'Create, list, describe, alter and delete topics'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply context completions man help" -f -a "produce" -d 'Produce records from arguments, stdin lines or a file'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply context completions man help" -f -a "consume" -d 'Print records of a topic'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply context completions man help" -f -a "group" -d 'Consumer and queue groups: list, describe, reset offsets, delete'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply context completions man help" -f -a "diff" -d 'Print the plan from the live topics to a desired-state file'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply context completions man help" -f -a "apply" -d 'Make the live topics match a desired-state file (the plan `diff` prints)'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply context completions man help" -f -a "context" -d 'Named connection settings kept in the contexts file'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply context completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply context completions man help" -f -a "man" -d 'Write man pages for mqctl and its subcommands into a directory'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply context completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply bench context completions man help" -f -a "topic" -d 'Create, list, describe, alter and delete topics'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply bench context completions man help" -f -a "produce" -d 'Produce records from arguments, stdin lines or a file'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply bench context completions man help" -f -a "consume" -d 'Print records of a topic'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply bench context completions man help" -f -a "group" -d 'Consumer and queue groups: list, describe, reset offsets, delete'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply bench context completions man help" -f -a "diff" -d 'Print the plan from the live topics to a desired-state file'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply bench context completions man help" -f -a "apply" -d 'Make the live topics match a desired-state file (the plan `diff` prints)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply bench context completions man help" -f -a "bench" -d 'Load a broker and report throughput and latency (compare with --baseline)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply bench context completions man help" -f -a "context" -d 'Named connection settings kept in the contexts file'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply bench context completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply bench context completions man help" -f -a "man" -d 'Write man pages for mqctl and its subcommands into a directory'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply bench context completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "create" -d 'Create a topic'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "list" -d 'List topics, optionally only those whose name contains FILTER'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "describe" -d 'Configs and per-partition offsets, size, leader, replicas and ISR'
@@ -388,6 +469,9 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcom
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "describe" -d 'Members, assignments, committed offsets and lag (or a queue\'s deliveries)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "reset-offsets" -d 'Move a consumer group\'s committed offsets (prints the plan unless --execute)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "delete" -d 'Forget a group and its offsets (asks on a terminal unless --yes)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "produce" -d 'Produce records as fast as acknowledgements allow (or at --rate)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "consume" -d 'Read records of a filled topic from the start'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "queue" -d 'Receive and ack a filled topic with a queue group'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from context" -f -a "list" -d 'Every context, the current one marked'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from context" -f -a "use" -d 'Make NAME the current context'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from context" -f -a "add" -d 'Add or replace a context'

@@ -91,6 +91,8 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Load a broker and report throughput and latency (compare with --baseline)
+    Bench(crate::bench::BenchArgs),
     /// Named connection settings kept in the contexts file
     #[command(subcommand)]
     Context(ContextCommand),

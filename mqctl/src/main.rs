@@ -3,6 +3,7 @@
 //! scripts, and exits with a code that says what happened (see `--help`).
 
 mod apply;
+mod bench;
 mod cli;
 mod consume;
 mod context;
@@ -75,6 +76,7 @@ async fn run(cli: Cli, server: Option<(String, &str)>, out: Printer) -> error::R
                 Command::Produce(args) => produce::run(&session, args).await,
                 Command::Consume(args) => consume::run(&session, args).await,
                 Command::Group(c) => group::run(&session, c).await,
+                Command::Bench(args) => bench::run(&session, args).await,
                 Command::Diff { file, prune } => apply::diff(&session, &file, prune).await,
                 Command::Apply {
                     file,

@@ -605,3 +605,76 @@ fn apply_makes_topics_match_the_file_and_diff_shows_the_plan() {
         "{err}"
     );
 }
+
+#[test]
+fn bench_reports_saves_and_fails_on_a_regression() {
+    let env = Env::new();
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("run.json");
+    let saved = saved.to_str().unwrap();
+    let run = json(env.mqctl().args([
+        "bench",
+        "produce",
+        "--records",
+        "2000",
+        "--record-size",
+        "100",
+        "--save",
+        saved,
+        "-o",
+        "json",
+    ]));
+    assert_eq!(run["kind"], "produce");
+    assert_eq!(run["records"], 2000);
+    assert!(run["records_per_s"].as_f64().unwrap() > 0.0);
+    assert!(run["latency_us"]["p99"].as_u64().is_some());
+    let stored: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(saved).unwrap()).unwrap();
+    assert_eq!(stored["params"]["record_size"], 100);
+    let table = stdout(env.mqctl().args(["bench", "consume", "--records", "2000"]));
+    assert!(table.contains("records/s"), "{table}");
+
+    // Against itself with a huge threshold: no regression, a comparison.
+    let compared = json(env.mqctl().args([
+        "bench",
+        "produce",
+        "--records",
+        "2000",
+        "--record-size",
+        "100",
+        "--baseline",
+        saved,
+        "--threshold",
+        "1000000",
+        "-o",
+        "json",
+    ]));
+    assert_eq!(compared["comparison"][0]["metric"], "records/s");
+    // Against an impossible baseline: exit 1 naming the regression.
+    let mut impossible = stored.clone();
+    impossible["records_per_s"] = 1e15.into();
+    std::fs::write(saved, impossible.to_string()).unwrap();
+    let err = fails(
+        env.mqctl().args([
+            "bench",
+            "produce",
+            "--records",
+            "2000",
+            "--record-size",
+            "100",
+            "--baseline",
+            saved,
+        ]),
+        1,
+    );
+    assert!(
+        err.contains("regression beyond 10%") && err.contains("records/s"),
+        "{err}"
+    );
+    let err = fails(
+        env.mqctl()
+            .args(["bench", "consume", "--records", "10", "--baseline", saved]),
+        1,
+    );
+    assert!(err.contains("compare like with like"), "{err}");
+}
