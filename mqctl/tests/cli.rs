@@ -678,3 +678,59 @@ fn bench_reports_saves_and_fails_on_a_regression() {
     );
     assert!(err.contains("compare like with like"), "{err}");
 }
+
+#[test]
+fn a_following_consume_stops_cleanly_on_ctrl_c() {
+    use std::io::{BufRead, BufReader};
+    let env = Env::new();
+    stdout(env.mqctl().args(["topic", "create", "live"]));
+    stdout(env.mqctl().args(["produce", "live", "one"]));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mqctl"))
+        .env("MQ_SERVER", env.mqd.url())
+        .env("MQCTL_CONFIG", env.config.path().join("mqctl.toml"))
+        .args([
+            "consume",
+            "live",
+            "--from-beginning",
+            "--follow",
+            "--group",
+            "tail",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // Killed if the test fails before it exits by itself.
+    struct Reap(std::process::Child);
+    impl Drop for Reap {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Reap(child);
+    assert_eq!(lines.next().unwrap().unwrap(), "one");
+    stdout(env.mqctl().args(["produce", "live", "two"]));
+    assert_eq!(lines.next().unwrap().unwrap(), "two");
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let exit = loop {
+        if let Some(exit) = child.0.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(Instant::now() < deadline, "mqctl did not stop on SIGINT");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "{exit:?}");
+    // It left the group and committed what it printed.
+    let group = json(
+        env.mqctl()
+            .args(["group", "describe", "tail", "-o", "json"]),
+    );
+    assert_eq!(group["members"].as_array().unwrap().len(), 0);
+    assert_eq!(group["partitions"][0]["committed_offset"], 2);
+}
