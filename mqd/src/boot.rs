@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use thiserror::Error;
 use tokio::net::TcpListener;
+use tokio_stream::StreamExt;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tonic::transport::server::TcpIncoming;
@@ -102,6 +103,7 @@ pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(),
         topics,
         groups: crate::groups::Groups::new(meta.clone()),
         queues: crate::queues::Queues::open(meta.clone())?,
+        instruments: Arc::default(),
         meta,
         identity: Identity {
             node_id: config.node_id,
@@ -116,7 +118,29 @@ pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(),
         shutdown: shutdown.clone(),
     });
 
+    let metrics_listener = TcpListener::bind(config.metrics_listen)
+        .await
+        .map_err(|source| BootError::Bind {
+            addr: config.metrics_listen,
+            source,
+        })?;
+    let metrics_bound = metrics_listener
+        .local_addr()
+        .map_err(|source| BootError::Bind {
+            addr: config.metrics_listen,
+            source,
+        })?;
+    let registry = Arc::new(crate::metrics::registry(
+        &broker,
+        data_dir.path().to_path_buf(),
+    ));
+
     let tracker = TaskTracker::new();
+    tracker.spawn(crate::metrics::http::serve(
+        metrics_listener,
+        registry,
+        shutdown.clone(),
+    ));
     tracker.spawn(tasks::retention(
         broker.clone(),
         config.retention_check_interval,
@@ -140,8 +164,12 @@ pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(),
     // Accepted sockets get TCP_NODELAY here: the builder's own setting only
     // applies to listeners tonic binds itself, and with Nagle on, small
     // responses wait for delayed ACKs (milliseconds per produce).
+    let counted = broker.instruments.clone();
     let incoming = TcpIncoming::from_listener(listener, true, Some(Duration::from_secs(60)))
-        .map_err(|e| BootError::Serve(e.to_string()))?;
+        .map_err(|e| BootError::Serve(e.to_string()))?
+        .map(move |accepted| {
+            accepted.map(|stream| grpc::metrics_layer::CountedStream::new(stream, counted.clone()))
+        });
     let mut server = tokio::spawn(
         router.serve_with_incoming_shutdown(incoming, async move { signal.cancelled().await }),
     );
@@ -151,7 +179,7 @@ pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(),
         node_id = config.node_id,
         cluster_id = %cluster_id,
         fsync = %config.fsync,
-        metrics_listen = %config.metrics_listen,
+        metrics_listen = %metrics_bound,
         "mqd ready"
     );
 

@@ -53,6 +53,8 @@ pub struct Broker {
     pub topics: Topics,
     pub groups: Groups,
     pub queues: Queues,
+    /// Request, latency and connection measurements for `/metrics`.
+    pub instruments: Arc<crate::metrics::Instruments>,
     pub meta: Meta,
     pub identity: Identity,
     pub limits: Limits,
@@ -90,11 +92,17 @@ impl Broker {
         if self.shutdown.is_cancelled() {
             return Err(BrokerError::ShuttingDown);
         }
+        let started = std::time::Instant::now();
         let (t, p) = self.topics.partition(topic, partition)?;
         let config = t.config();
         let now = mq::record::now_ms();
         let info = p.write(records, &config, now)?;
-        Ok(Written { partition: p, info })
+        Ok(Written {
+            partition: p,
+            info,
+            started,
+            instruments: self.instruments.clone(),
+        })
     }
 
     /// Reads from a partition; `max_bytes` 0 means 1 MiB; waits end early at
@@ -187,6 +195,8 @@ impl Broker {
 pub struct Written {
     partition: Arc<Partition>,
     info: AppendInfo,
+    started: std::time::Instant,
+    instruments: Arc<crate::metrics::Instruments>,
 }
 
 impl Written {
@@ -195,6 +205,9 @@ impl Written {
         self.partition
             .publish(self.info, acks != AckLevel::None)
             .await?;
+        self.instruments
+            .produce_seconds
+            .observe(self.started.elapsed().as_secs_f64());
         Ok(self.info)
     }
 }

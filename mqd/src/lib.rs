@@ -19,6 +19,7 @@ pub mod grpc;
 pub mod log;
 pub mod logging;
 pub mod meta;
+pub mod metrics;
 pub mod partition;
 pub mod queues;
 pub mod tasks;

@@ -7,7 +7,7 @@
 //! consumer never sees a record that a crash could take back. Replication
 //! will move it to the lowest log end offset of the in-sync replicas.
 
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -50,6 +50,17 @@ pub struct Partition {
     durability: Mutex<Durability>,
     synced: Notify,
     dirty: AtomicBool,
+    traffic: Traffic,
+}
+
+/// Records and bytes in and out since start, for metrics. Counted once per
+/// request, never per record.
+#[derive(Debug, Default)]
+pub struct Traffic {
+    pub records_in: AtomicU64,
+    pub bytes_in: AtomicU64,
+    pub records_out: AtomicU64,
+    pub bytes_out: AtomicU64,
 }
 
 struct Durability {
@@ -76,7 +87,12 @@ impl Partition {
             }),
             synced: Notify::new(),
             dirty: AtomicBool::new(false),
+            traffic: Traffic::default(),
         }
+    }
+
+    pub fn traffic(&self) -> &Traffic {
+        &self.traffic
     }
 
     pub fn topic(&self) -> &str {
@@ -146,6 +162,12 @@ impl Partition {
             log.append_in_order(&valid, in_order, epoch, now_ms)?
         };
         self.dirty.store(true, Ordering::Release);
+        self.traffic
+            .records_in
+            .fetch_add(info.records.max(0) as u64, Ordering::Relaxed);
+        self.traffic
+            .bytes_in
+            .fetch_add(info.bytes, Ordering::Relaxed);
         Ok(info)
     }
 
@@ -262,6 +284,9 @@ impl Partition {
             };
             let records = plan.execute()?;
             let now = Instant::now();
+            if !records.is_empty() {
+                self.count_out(&records);
+            }
             if !records.is_empty() || now >= deadline {
                 return Ok(FetchResult {
                     records,
@@ -281,6 +306,18 @@ impl Partition {
                 });
             }
         }
+    }
+
+    /// Counts a read's records from its batch headers (no record is decoded).
+    fn count_out(&self, records: &[u8]) {
+        let count: u64 = mq::batch::batches(records)
+            .filter_map(|b| b.ok())
+            .map(|b| b.record_count().max(0) as u64)
+            .sum();
+        self.traffic.records_out.fetch_add(count, Ordering::Relaxed);
+        self.traffic
+            .bytes_out
+            .fetch_add(records.len() as u64, Ordering::Relaxed);
     }
 
     /// A receiver that changes whenever the HW moves (for subscriptions).

@@ -168,6 +168,28 @@ impl Mqd {
         format!("http://{}", self.address)
     }
 
+    /// The Prometheus endpoint's `host:port`, from the "mqd ready" line.
+    pub fn metrics_address(&self) -> String {
+        let log = self.log();
+        let line = log.lines().find(|l| l.contains("mqd ready")).unwrap();
+        let rest = &line[line.find("metrics_listen=").unwrap() + "metrics_listen=".len()..];
+        rest.split_whitespace().next().unwrap().to_string()
+    }
+
+    /// `GET path` on the metrics port: (status line, body).
+    pub fn http_get(&self, path: &str) -> (String, String) {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(self.metrics_address()).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        write!(stream, "GET {path} HTTP/1.0\r\nHost: mqd\r\n\r\n").unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let (head, body) = response.split_once("\r\n\r\n").unwrap();
+        (head.lines().next().unwrap().to_string(), body.to_string())
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()
     }

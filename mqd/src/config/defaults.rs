@@ -10,7 +10,7 @@ pub const DEFAULT_CONFIG: &str = r#"# mqd configuration. Every key is optional; 
 data_dir = "./data"
 # gRPC listener (data plane, admin, health, reflection). Port 0 picks a free port.
 listen = "127.0.0.1:7420"
-# Prometheus listener (reserved: the metrics endpoint is not served yet).
+# Prometheus endpoint (GET /metrics, OpenMetrics text); port 0 picks a free one.
 metrics_listen = "127.0.0.1:7421"
 # This node's id in a cluster.
 node_id = 1

@@ -6,6 +6,7 @@
 
 mod admin;
 mod data;
+pub mod metrics_layer;
 mod produce_stream;
 mod queue;
 mod status;
@@ -28,11 +29,15 @@ const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 /// Largest HTTP/2 frame mqd accepts.
 const MAX_FRAME_BYTES: u32 = 1 << 20;
 
+/// The router with every service behind the request-metrics layer.
+pub type MeteredRouter =
+    Router<tower_layer::Stack<metrics_layer::RequestMetricsLayer, tower_layer::Identity>>;
+
 /// Builds the router with every service, and the health reporter that
 /// boot flips to serving once ready and back at shutdown.
 pub async fn router(
     broker: Arc<Broker>,
-) -> Result<(Router, HealthReporter), tonic_reflection::server::Error> {
+) -> Result<(MeteredRouter, HealthReporter), tonic_reflection::server::Error> {
     let (mut reporter, health) = tonic_health::server::health_reporter();
     reporter
         .set_not_serving::<BrokerServer<data::DataService>>()
@@ -48,8 +53,10 @@ pub async fn router(
     let data = BrokerServer::new(data::DataService::new(broker.clone()))
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    let instruments = broker.instruments.clone();
     let admin = AdminServer::new(admin::AdminService::new(broker));
     let router = Server::builder()
+        .layer(metrics_layer::RequestMetricsLayer::new(instruments))
         .tcp_nodelay(true)
         // Producers may send 1 MiB HTTP/2 frames instead of 16 KiB ones: a
         // 64 KiB batch arrives in one frame, not four (+25-40% produce

@@ -51,6 +51,27 @@ pub struct QueueListing {
 }
 
 impl Queues {
+    /// Every (group, topic, partition) ledger's figures, for metrics.
+    pub fn ledger_reports(&self) -> Vec<(String, String, u32, LedgerReport)> {
+        let groups: Vec<(String, Arc<QueueGroup>)> = self
+            .groups
+            .lock()
+            .iter()
+            .map(|(n, g)| (n.clone(), g.clone()))
+            .collect();
+        let now = Instant::now();
+        let mut out = Vec::new();
+        for (name, group) in groups {
+            let parts: Vec<Arc<QueuePartition>> =
+                group.partitions.lock().values().cloned().collect();
+            for qp in parts {
+                let report = qp.ledger.lock().report(now);
+                out.push((name.clone(), qp.topic.clone(), qp.partition, report));
+            }
+        }
+        out
+    }
+
     pub fn list(&self) -> Vec<QueueListing> {
         let groups: Vec<(String, Arc<QueueGroup>)> = self
             .groups
