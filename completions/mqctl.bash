@@ -46,6 +46,9 @@ _mqctl() {
             mqctl,produce)
                 cmd="mqctl__subcmd__produce"
                 ;;
+            mqctl,stats)
+                cmd="mqctl__subcmd__stats"
+                ;;
             mqctl,topic)
                 cmd="mqctl__subcmd__topic"
                 ;;
@@ -109,6 +112,9 @@ _mqctl() {
             mqctl__subcmd__context__subcmd__help,use)
                 cmd="mqctl__subcmd__context__subcmd__help__subcmd__use"
                 ;;
+            mqctl__subcmd__group,check)
+                cmd="mqctl__subcmd__group__subcmd__check"
+                ;;
             mqctl__subcmd__group,delete)
                 cmd="mqctl__subcmd__group__subcmd__delete"
                 ;;
@@ -123,6 +129,9 @@ _mqctl() {
                 ;;
             mqctl__subcmd__group,reset-offsets)
                 cmd="mqctl__subcmd__group__subcmd__reset__subcmd__offsets"
+                ;;
+            mqctl__subcmd__group__subcmd__help,check)
+                cmd="mqctl__subcmd__group__subcmd__help__subcmd__check"
                 ;;
             mqctl__subcmd__group__subcmd__help,delete)
                 cmd="mqctl__subcmd__group__subcmd__help__subcmd__delete"
@@ -169,6 +178,9 @@ _mqctl() {
             mqctl__subcmd__help,produce)
                 cmd="mqctl__subcmd__help__subcmd__produce"
                 ;;
+            mqctl__subcmd__help,stats)
+                cmd="mqctl__subcmd__help__subcmd__stats"
+                ;;
             mqctl__subcmd__help,topic)
                 cmd="mqctl__subcmd__help__subcmd__topic"
                 ;;
@@ -195,6 +207,9 @@ _mqctl() {
                 ;;
             mqctl__subcmd__help__subcmd__context,use)
                 cmd="mqctl__subcmd__help__subcmd__context__subcmd__use"
+                ;;
+            mqctl__subcmd__help__subcmd__group,check)
+                cmd="mqctl__subcmd__help__subcmd__group__subcmd__check"
                 ;;
             mqctl__subcmd__help__subcmd__group,delete)
                 cmd="mqctl__subcmd__help__subcmd__group__subcmd__delete"
@@ -275,7 +290,7 @@ _mqctl() {
 
     case "${cmd}" in
         mqctl)
-            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version topic produce consume group diff apply bench context completions man help"
+            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version topic produce consume group diff apply stats bench context completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1121,8 +1136,42 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__group)
-            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version list describe reset-offsets delete help"
+            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version list describe reset-offsets check delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__group__subcmd__check)
+            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1223,8 +1272,22 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__group__subcmd__help)
-            opts="list describe reset-offsets delete help"
+            opts="list describe reset-offsets check delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__group__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1395,7 +1458,7 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__help)
-            opts="topic produce consume group diff apply bench context completions man help"
+            opts="topic produce consume group diff apply stats bench context completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1605,8 +1668,22 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__help__subcmd__group)
-            opts="list describe reset-offsets delete"
+            opts="list describe reset-offsets check delete"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__help__subcmd__group__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1703,6 +1780,20 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__help__subcmd__produce)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__help__subcmd__stats)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1892,6 +1983,44 @@ _mqctl() {
                     return 0
                     ;;
                 --compression)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__stats)
+            opts="-w -o -q -h -V --watch --interval --server --context --output --quiet --timeout --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -40,6 +40,7 @@ complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "consume" -d 'Print reco
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "group" -d 'Consumer and queue groups: list, describe, reset offsets, delete'
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "diff" -d 'Print the plan from the live topics to a desired-state file'
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "apply" -d 'Make the live topics match a desired-state file (the plan `diff` prints)'
+complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "stats" -d 'The broker\'s figures: rates, partitions, and consumer lag with its status'
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "bench" -d 'Load a broker and report throughput and latency (compare with --baseline)'
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "context" -d 'Named connection settings kept in the contexts file'
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -181,21 +182,22 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand consume" -s q -l quiet -d 'P
 complete -c mqctl -n "__fish_mqctl_using_subcommand consume" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand consume" -s h -l help -d 'Print help'
 complete -c mqctl -n "__fish_mqctl_using_subcommand consume" -s V -l version -d 'Print version'
-complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete help" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
-complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete help" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
-complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete help" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets check delete help" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets check delete help" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets check delete help" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
 wide\t''
 json\t''"
-complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete help" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
-complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete help" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
-complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete help" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
-complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete help" -s h -l help -d 'Print help'
-complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete help" -s V -l version -d 'Print version'
-complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete help" -f -a "list" -d 'Consumer and queue groups with their state'
-complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete help" -f -a "describe" -d 'Members, assignments, committed offsets and lag (or a queue\'s deliveries)'
-complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete help" -f -a "reset-offsets" -d 'Move a consumer group\'s committed offsets (prints the plan unless --execute)'
-complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete help" -f -a "delete" -d 'Forget a group and its offsets (asks on a terminal unless --yes)'
-complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets check delete help" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets check delete help" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets check delete help" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets check delete help" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets check delete help" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets check delete help" -f -a "list" -d 'Consumer and queue groups with their state'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets check delete help" -f -a "describe" -d 'Members, assignments, committed offsets and lag (or a queue\'s deliveries)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets check delete help" -f -a "reset-offsets" -d 'Move a consumer group\'s committed offsets (prints the plan unless --execute)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets check delete help" -f -a "check" -d 'Exit 6 when a consumer group\'s lag status is WARNING, STALLED or STOPPED'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets check delete help" -f -a "delete" -d 'Forget a group and its offsets (asks on a terminal unless --yes)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets check delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from list" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
 complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from list" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
 complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
@@ -234,6 +236,16 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subco
 complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -s h -l help -d 'Print help'
 complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from check" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from check" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from check" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from check" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from check" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
 complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from delete" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
 complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from delete" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
 complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
@@ -249,6 +261,7 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subco
 complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "list" -d 'Consumer and queue groups with their state'
 complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "describe" -d 'Members, assignments, committed offsets and lag (or a queue\'s deliveries)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "reset-offsets" -d 'Move a consumer group\'s committed offsets (prints the plan unless --execute)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "check" -d 'Exit 6 when a consumer group\'s lag status is WARNING, STALLED or STOPPED'
 complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Forget a group and its offsets (asks on a terminal unless --yes)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand diff" -s f -l file -d 'Desired-state TOML file (see docs/mqctl.md)' -r -F
@@ -276,6 +289,18 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand apply" -s q -l quiet -d 'Pri
 complete -c mqctl -n "__fish_mqctl_using_subcommand apply" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand apply" -s h -l help -d 'Print help'
 complete -c mqctl -n "__fish_mqctl_using_subcommand apply" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand stats" -l interval -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand stats" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand stats" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand stats" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand stats" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand stats" -s w -l watch -d 'Print a new snapshot every --interval until Ctrl-C'
+complete -c mqctl -n "__fish_mqctl_using_subcommand stats" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand stats" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand stats" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand stats" -s V -l version -d 'Print version'
 complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and not __fish_seen_subcommand_from produce consume queue help" -l save -d 'Write this run\'s figures to FILE (JSON) for later comparison' -r -F
 complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and not __fish_seen_subcommand_from produce consume queue help" -l baseline -d 'Compare with a saved run; exit 1 when throughput drops, or p99 latency rises, by more than --threshold percent' -r -F
 complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and not __fish_seen_subcommand_from produce consume queue help" -l threshold -r
@@ -448,17 +473,18 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand man" -s q -l quiet -d 'Print
 complete -c mqctl -n "__fish_mqctl_using_subcommand man" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand man" -s h -l help -d 'Print help'
 complete -c mqctl -n "__fish_mqctl_using_subcommand man" -s V -l version -d 'Print version'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply bench context completions man help" -f -a "topic" -d 'Create, list, describe, alter and delete topics'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply bench context completions man help" -f -a "produce" -d 'Produce records from arguments, stdin lines or a file'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply bench context completions man help" -f -a "consume" -d 'Print records of a topic'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply bench context completions man help" -f -a "group" -d 'Consumer and queue groups: list, describe, reset offsets, delete'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply bench context completions man help" -f -a "diff" -d 'Print the plan from the live topics to a desired-state file'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply bench context completions man help" -f -a "apply" -d 'Make the live topics match a desired-state file (the plan `diff` prints)'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply bench context completions man help" -f -a "bench" -d 'Load a broker and report throughput and latency (compare with --baseline)'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply bench context completions man help" -f -a "context" -d 'Named connection settings kept in the contexts file'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply bench context completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply bench context completions man help" -f -a "man" -d 'Write man pages for mqctl and its subcommands into a directory'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply bench context completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench context completions man help" -f -a "topic" -d 'Create, list, describe, alter and delete topics'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench context completions man help" -f -a "produce" -d 'Produce records from arguments, stdin lines or a file'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench context completions man help" -f -a "consume" -d 'Print records of a topic'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench context completions man help" -f -a "group" -d 'Consumer and queue groups: list, describe, reset offsets, delete'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench context completions man help" -f -a "diff" -d 'Print the plan from the live topics to a desired-state file'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench context completions man help" -f -a "apply" -d 'Make the live topics match a desired-state file (the plan `diff` prints)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench context completions man help" -f -a "stats" -d 'The broker\'s figures: rates, partitions, and consumer lag with its status'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench context completions man help" -f -a "bench" -d 'Load a broker and report throughput and latency (compare with --baseline)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench context completions man help" -f -a "context" -d 'Named connection settings kept in the contexts file'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench context completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench context completions man help" -f -a "man" -d 'Write man pages for mqctl and its subcommands into a directory'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench context completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "create" -d 'Create a topic'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "list" -d 'List topics, optionally only those whose name contains FILTER'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "describe" -d 'Configs and per-partition offsets, size, leader, replicas and ISR'
@@ -468,6 +494,7 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcom
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "list" -d 'Consumer and queue groups with their state'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "describe" -d 'Members, assignments, committed offsets and lag (or a queue\'s deliveries)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "reset-offsets" -d 'Move a consumer group\'s committed offsets (prints the plan unless --execute)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "check" -d 'Exit 6 when a consumer group\'s lag status is WARNING, STALLED or STOPPED'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "delete" -d 'Forget a group and its offsets (asks on a terminal unless --yes)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "produce" -d 'Produce records as fast as acknowledgements allow (or at --rate)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "consume" -d 'Read records of a filled topic from the start'

@@ -12,7 +12,7 @@ Exit codes:
   3  not found (topic, group, context)
   4  already exists, or conflicts with the current state (a live group)
   5  unavailable: the broker is unreachable or shutting down
-  6  unhealthy (health probes)";
+  6  unhealthy: `group check` found a group lagging, stalled or stopped";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -90,6 +90,14 @@ pub enum Command {
         /// Print the plan only (as `diff`)
         #[arg(long)]
         dry_run: bool,
+    },
+    /// The broker's figures: rates, partitions, and consumer lag with its status
+    Stats {
+        /// Print a new snapshot every --interval until Ctrl-C
+        #[arg(short, long)]
+        watch: bool,
+        #[arg(long, value_parser = parse_duration, default_value = "2s")]
+        interval: Duration,
     },
     /// Load a broker and report throughput and latency (compare with --baseline)
     Bench(crate::bench::BenchArgs),
@@ -249,6 +257,11 @@ pub enum GroupCommand {
     Describe { group: String },
     /// Move a consumer group's committed offsets (prints the plan unless --execute)
     ResetOffsets(ResetArgs),
+    /// Exit 6 when a consumer group's lag status is WARNING, STALLED or STOPPED
+    Check {
+        #[arg(required = true)]
+        groups: Vec<String>,
+    },
     /// Forget a group and its offsets (asks on a terminal unless --yes)
     Delete {
         group: String,

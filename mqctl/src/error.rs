@@ -10,6 +10,7 @@ pub enum Exit {
     NotFound = 3,
     Conflict = 4,
     Unavailable = 5,
+    Unhealthy = 6,
 }
 
 #[derive(Debug, Error)]
@@ -30,6 +31,9 @@ pub enum CliError {
     Conflict(String),
     #[error("{0}")]
     Other(String),
+    /// A health check found a problem (exit 6).
+    #[error("{0}")]
+    Unhealthy(String),
     #[error(
         "no answer from {address} within {timeout_ms} ms; raise --timeout or check the broker"
     )]
@@ -44,6 +48,7 @@ impl CliError {
             CliError::NotFound(_) => Exit::NotFound,
             CliError::Conflict(_) => Exit::Conflict,
             CliError::Other(_) => Exit::Error,
+            CliError::Unhealthy(_) => Exit::Unhealthy,
         }
     }
 

@@ -13,6 +13,7 @@ use crate::session::Session;
 pub async fn run(s: &Session, command: GroupCommand) -> Result<()> {
     match command {
         GroupCommand::List => list(s).await,
+        GroupCommand::Check { groups } => crate::stats::check(s, &groups).await,
         GroupCommand::Describe { group } => {
             let d = describe(s, &group).await?;
             print_description(s, &d)

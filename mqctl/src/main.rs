@@ -12,6 +12,7 @@ mod group;
 mod output;
 mod produce;
 mod session;
+mod stats;
 mod topic;
 
 use std::process::ExitCode;
@@ -77,6 +78,7 @@ async fn run(cli: Cli, server: Option<(String, &str)>, out: Printer) -> error::R
                 Command::Consume(args) => consume::run(&session, args).await,
                 Command::Group(c) => group::run(&session, c).await,
                 Command::Bench(args) => bench::run(&session, args).await,
+                Command::Stats { watch, interval } => stats::run(&session, watch, interval).await,
                 Command::Diff { file, prune } => apply::diff(&session, &file, prune).await,
                 Command::Apply {
                     file,

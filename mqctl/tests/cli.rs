@@ -499,6 +499,8 @@ fn every_admin_rpc_has_a_verb() {
         ("DescribeGroup", "group describe"),
         ("ResetOffsets", "group reset-offsets"),
         ("DeleteGroup", "group delete"),
+        ("Stats", "stats"),
+        ("Watch", "stats"),
     ];
     let proto = std::fs::read_to_string(
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/proto/mq/v1/admin.proto"),
@@ -733,4 +735,45 @@ fn a_following_consume_stops_cleanly_on_ctrl_c() {
     );
     assert_eq!(group["members"].as_array().unwrap().len(), 0);
     assert_eq!(group["partitions"][0]["committed_offset"], 2);
+}
+
+#[test]
+fn stats_and_group_check_report_the_brokers_lag_status() {
+    let env = Env::new();
+    stdout(env.mqctl().args(["topic", "create", "work"]));
+    stdout(env.mqctl().args(["produce", "work", "a", "b", "c", "d"]));
+    // "done" read everything; "behind" read one record and left.
+    stdout(env.mqctl().args([
+        "consume",
+        "work",
+        "--group",
+        "done",
+        "--from-beginning",
+        "-n",
+        "4",
+    ]));
+    stdout(env.mqctl().args([
+        "consume",
+        "work",
+        "--group",
+        "behind",
+        "--from-beginning",
+        "-n",
+        "1",
+    ]));
+    let snapshot = json(env.mqctl().args(["stats", "-o", "json"]));
+    assert_eq!(snapshot["partitions"][0]["high_watermark"], 4);
+    assert!(snapshot["broker"]["disk_total_bytes"].as_u64().unwrap() > 0);
+    let table = stdout(env.mqctl().args(["stats"]));
+    assert!(
+        table.contains("GROUP") && table.contains("behind"),
+        "{table}"
+    );
+
+    stdout(env.mqctl().args(["group", "check", "done"]));
+    let err = fails(env.mqctl().args(["group", "check", "done", "behind"]), 6);
+    assert!(err.contains("behind is STOPPED"), "{err}");
+    let checked = json(env.mqctl().args(["group", "check", "done", "-o", "json"]));
+    assert_eq!(checked[0]["status"], "OK");
+    fails(env.mqctl().args(["group", "check", "nobody"]), 3);
 }

@@ -104,6 +104,8 @@ pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(),
         groups: crate::groups::Groups::new(meta.clone()),
         queues: crate::queues::Queues::open(meta.clone())?,
         instruments: Arc::default(),
+        stats: Default::default(),
+        data_dir: data_dir.path().to_path_buf(),
         meta,
         identity: Identity {
             node_id: config.node_id,
@@ -130,10 +132,7 @@ pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(),
             addr: config.metrics_listen,
             source,
         })?;
-    let registry = Arc::new(crate::metrics::registry(
-        &broker,
-        data_dir.path().to_path_buf(),
-    ));
+    let registry = Arc::new(crate::metrics::registry(&broker));
 
     let tracker = TaskTracker::new();
     tracker.spawn(crate::metrics::http::serve(
@@ -147,6 +146,7 @@ pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(),
         shutdown.clone(),
     ));
     tracker.spawn(tasks::queue_sweeper(broker.clone(), shutdown.clone()));
+    tracker.spawn(tasks::stats_sampler(broker.clone(), shutdown.clone()));
     if let FsyncPolicy::Interval(every) = config.fsync {
         tracker.spawn(tasks::interval_fsync(
             broker.clone(),

@@ -53,6 +53,10 @@ pub struct Broker {
     pub topics: Topics,
     pub groups: Groups,
     pub queues: Queues,
+    /// Samples behind the rates and lag trends of Stats.
+    pub stats: crate::stats::sampler::History,
+    /// Where the data lives (for disk figures).
+    pub data_dir: std::path::PathBuf,
     /// Request, latency and connection measurements for `/metrics`.
     pub instruments: Arc<crate::metrics::Instruments>,
     pub meta: Meta,

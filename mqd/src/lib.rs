@@ -22,6 +22,7 @@ pub mod meta;
 pub mod metrics;
 pub mod partition;
 pub mod queues;
+pub mod stats;
 pub mod tasks;
 pub mod topic_config;
 pub mod topics;

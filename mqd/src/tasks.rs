@@ -1,4 +1,5 @@
-//! Background work: retention, interval fsync and the queue sweeper. Each task runs until the
+//! Background work: retention, interval fsync, the queue sweeper and the
+//! stats sampler. Each task runs until the
 //! shutdown token is cancelled.
 
 use std::sync::Arc;
@@ -50,6 +51,15 @@ pub async fn queue_sweeper(broker: Arc<Broker>, shutdown: CancellationToken) {
     let mut tick = ticker(QUEUE_SWEEP);
     while next_tick(&mut tick, &shutdown).await {
         broker.queues.sweep(&broker.topics).await;
+    }
+}
+
+/// Samples traffic counters and group positions once a second, for the
+/// rates and lag trends of Stats.
+pub async fn stats_sampler(broker: Arc<Broker>, shutdown: CancellationToken) {
+    let mut tick = ticker(Duration::from_secs(1));
+    while next_tick(&mut tick, &shutdown).await {
+        broker.stats.take(&broker);
     }
 }
 

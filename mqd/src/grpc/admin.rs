@@ -1,6 +1,10 @@
 //! The `mq.v1.Admin` service: converts and delegates to the topic registry.
 
 use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
 
 use mq::proto::admin_server::Admin as AdminApi;
 use mq::proto::reset_offsets_request::To;
@@ -10,7 +14,8 @@ use mq::proto::{
     DescribeTopicRequest, GroupDescription, GroupMember, GroupState as ProtoGroupState,
     GroupSummary, ListGroupsRequest, ListGroupsResponse, ListTopicsRequest, ListTopicsResponse,
     OffsetChange, PartitionDescription, PartitionLag, QueuePartition, QueueReceiver,
-    ResetOffsetsRequest, ResetOffsetsResponse, TopicDescription, TopicSummary,
+    ResetOffsetsRequest, ResetOffsetsResponse, StatsRequest, StatsSnapshot, TopicDescription,
+    TopicSummary, WatchRequest,
 };
 use tonic::{Request, Response, Status};
 
@@ -278,6 +283,56 @@ impl AdminApi for AdminService {
             .await
             .map_err(to_status)?;
         Ok(Response::new(DeleteGroupResponse {}))
+    }
+
+    async fn stats(
+        &self,
+        request: Request<StatsRequest>,
+    ) -> Result<Response<StatsSnapshot>, Status> {
+        let r = request.into_inner();
+        Ok(Response::new(
+            super::stats::snapshot(&self.broker, &r.groups).await,
+        ))
+    }
+
+    type WatchStream = ReceiverStream<Result<StatsSnapshot, Status>>;
+
+    async fn watch(
+        &self,
+        request: Request<WatchRequest>,
+    ) -> Result<Response<Self::WatchStream>, Status> {
+        let r = request.into_inner();
+        let interval = match r.interval_ms {
+            0 => Duration::from_secs(1),
+            n => Duration::from_millis(n as u64),
+        };
+        if !(super::stats::MIN_WATCH_INTERVAL..=super::stats::MAX_WATCH_INTERVAL)
+            .contains(&interval)
+        {
+            return Err(invalid_argument(format!(
+                "interval_ms {} is outside 200..=60000",
+                interval.as_millis()
+            )));
+        }
+        let groups = r.request.map(|q| q.groups).unwrap_or_default();
+        let (tx, rx) = mpsc::channel(1);
+        let broker = self.broker.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(interval);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = broker.shutdown.cancelled() => return,
+                    _ = tx.closed() => return,
+                }
+                let snapshot = super::stats::snapshot(&broker, &groups).await;
+                if tx.send(Ok(snapshot)).await.is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(Response::new(ReceiverStream::new(rx)))
     }
 
     async fn create_topic(

@@ -9,6 +9,7 @@ mod data;
 pub mod metrics_layer;
 mod produce_stream;
 mod queue;
+mod stats;
 mod status;
 
 use std::sync::Arc;

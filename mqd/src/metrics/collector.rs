@@ -5,7 +5,6 @@
 //! counters.
 
 use std::fmt;
-use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 
@@ -24,14 +23,12 @@ type Labels = Vec<(&'static str, String)>;
 #[derive(Debug)]
 pub struct BrokerCollector {
     broker: Weak<Broker>,
-    data_dir: PathBuf,
 }
 
 impl BrokerCollector {
-    pub fn new(broker: &Arc<Broker>, data_dir: PathBuf) -> BrokerCollector {
+    pub fn new(broker: &Arc<Broker>) -> BrokerCollector {
         BrokerCollector {
             broker: Arc::downgrade(broker),
-            data_dir,
         }
     }
 }
@@ -112,7 +109,7 @@ impl Collector for BrokerCollector {
             Some(&Unit::Bytes),
             [(Vec::new(), data)],
         )?;
-        if let Ok(vfs) = rustix::fs::statvfs(&self.data_dir) {
+        if let Ok(vfs) = rustix::fs::statvfs(&broker.data_dir) {
             let free = vfs.f_bavail.saturating_mul(vfs.f_frsize);
             let total = vfs.f_blocks.saturating_mul(vfs.f_frsize);
             gauge(

@@ -11,7 +11,6 @@ mod collector;
 pub mod http;
 mod instruments;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use prometheus_client::registry::Registry;
@@ -21,7 +20,7 @@ use crate::broker::Broker;
 
 /// The registry behind `/metrics`: the broker's instruments plus a
 /// collector that reads partitions, groups and queues on each scrape.
-pub fn registry(broker: &Arc<Broker>, data_dir: PathBuf) -> Registry {
+pub fn registry(broker: &Arc<Broker>) -> Registry {
     let i = &broker.instruments;
     let mut r = Registry::default();
     r.register(
@@ -51,6 +50,6 @@ pub fn registry(broker: &Arc<Broker>, data_dir: PathBuf) -> Registry {
         "Client connections accepted since start",
         i.connections_accepted.clone(),
     );
-    r.register_collector(Box::new(collector::BrokerCollector::new(broker, data_dir)));
+    r.register_collector(Box::new(collector::BrokerCollector::new(broker)));
     r
 }

@@ -1,0 +1,220 @@
+//! `mqctl stats` (a snapshot, or `--watch` for one per interval) and
+//! `mqctl group check` (exit 6 when a group's lag status is WARNING or
+//! worse), both from the broker's Admin Stats: the rates and lag statuses
+//! are the broker's, the same ones mqtop and Prometheus see.
+
+use std::time::Duration;
+
+use mq::proto::{LagStatus, StatsRequest, StatsSnapshot, WatchRequest};
+use serde_json::{json, Value};
+
+use crate::cli::Output;
+use crate::error::{CliError, Result};
+use crate::output::{human_bytes, write_out, Table};
+use crate::session::Session;
+
+pub fn status_name(status: i32) -> &'static str {
+    match LagStatus::try_from(status) {
+        Ok(LagStatus::Ok) => "OK",
+        Ok(LagStatus::Warning) => "WARNING",
+        Ok(LagStatus::Stalled) => "STALLED",
+        Ok(LagStatus::Stopped) => "STOPPED",
+        _ => "UNKNOWN",
+    }
+}
+
+pub async fn run(s: &Session, watch: bool, interval: Duration) -> Result<()> {
+    let client = s.client().await?;
+    if !watch {
+        let snapshot = s
+            .call(async {
+                Ok(client
+                    .admin_raw()
+                    .stats(StatsRequest::default())
+                    .await
+                    .map_err(mq::Error::from)?
+                    .into_inner())
+            })
+            .await?;
+        return print(s, &snapshot);
+    }
+    let mut stream = s
+        .call(async {
+            Ok(client
+                .admin_raw()
+                .watch(WatchRequest {
+                    request: None,
+                    interval_ms: interval.as_millis().min(u32::MAX as u128) as u32,
+                })
+                .await
+                .map_err(mq::Error::from)?
+                .into_inner())
+        })
+        .await?;
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
+    loop {
+        let next = tokio::select! {
+            n = stream.message() => n,
+            _ = &mut interrupted => return Ok(()),
+        };
+        match next {
+            Ok(Some(snapshot)) => {
+                if s.out.mode == Output::Json {
+                    // One document per line while watching.
+                    write_out(&snapshot_json(&snapshot).to_string())?;
+                } else {
+                    print(s, &snapshot)?;
+                    write_out("")?;
+                }
+            }
+            Ok(None) => return Ok(()),
+            Err(status) => return Err(s.error(status.into())),
+        }
+    }
+}
+
+fn print(s: &Session, snap: &StatsSnapshot) -> Result<()> {
+    if s.out.mode == Output::Json {
+        return s.out.json(&snapshot_json(snap));
+    }
+    if s.out.quiet {
+        return Ok(());
+    }
+    let b = snap.broker.unwrap_or_default();
+    let r = b.rates.unwrap_or_default();
+    write_out(&format!(
+        "Broker {}: {} topics, {} partitions, {} connections, data {}, disk free {} of {}\nIn {:.0} rec/s {}/s, out {:.0} rec/s {}/s (over {:.1}s)\n",
+        b.node_id,
+        b.topics,
+        b.partitions,
+        b.connections,
+        human_bytes(b.data_bytes),
+        human_bytes(b.disk_free_bytes),
+        human_bytes(b.disk_total_bytes),
+        r.records_in_per_sec,
+        human_bytes(r.bytes_in_per_sec as u64),
+        r.records_out_per_sec,
+        human_bytes(r.bytes_out_per_sec as u64),
+        snap.window_ms as f64 / 1000.0
+    ))?;
+    let mut parts = Table::new(["TOPIC", "PARTITION", "HW", "SIZE", "IN REC/S", "OUT REC/S"]);
+    for p in &snap.partitions {
+        let r = p.rates.unwrap_or_default();
+        parts.row([
+            p.topic.clone(),
+            p.partition.to_string(),
+            p.high_watermark.to_string(),
+            human_bytes(p.size_bytes),
+            format!("{:.0}", r.records_in_per_sec),
+            format!("{:.0}", r.records_out_per_sec),
+        ]);
+    }
+    write_out(&format!("{}\n", parts.render(s.out.color)))?;
+    write_out(&groups_table(snap).render(s.out.color))
+}
+
+fn groups_table(snap: &StatsSnapshot) -> Table {
+    let mut groups = Table::new(["GROUP", "MEMBERS", "LAG", "LAG-TIME", "STATUS", "REASON"]);
+    for g in &snap.groups {
+        groups.row([
+            g.group.clone(),
+            g.members.to_string(),
+            g.total_lag.to_string(),
+            format!("{:.1}s", g.max_lag_seconds),
+            status_name(g.status).to_string(),
+            g.reason.clone(),
+        ]);
+    }
+    groups
+}
+
+/// The JSON form (documented in docs/mqctl.md): the proto's field names.
+fn snapshot_json(snap: &StatsSnapshot) -> Value {
+    let rates = |r: &Option<mq::proto::Rates>| {
+        let r = r.unwrap_or_default();
+        json!({
+            "records_in": r.records_in, "bytes_in": r.bytes_in,
+            "records_out": r.records_out, "bytes_out": r.bytes_out,
+            "records_in_per_sec": r.records_in_per_sec, "bytes_in_per_sec": r.bytes_in_per_sec,
+            "records_out_per_sec": r.records_out_per_sec, "bytes_out_per_sec": r.bytes_out_per_sec,
+        })
+    };
+    let b = snap.broker.unwrap_or_default();
+    json!({
+        "timestamp_ms": snap.timestamp_ms,
+        "window_ms": snap.window_ms,
+        "broker": {
+            "node_id": b.node_id, "topics": b.topics, "partitions": b.partitions,
+            "connections": b.connections, "data_bytes": b.data_bytes,
+            "disk_free_bytes": b.disk_free_bytes, "disk_total_bytes": b.disk_total_bytes,
+            "rates": rates(&b.rates),
+        },
+        "partitions": snap.partitions.iter().map(|p| json!({
+            "topic": p.topic, "partition": p.partition,
+            "log_start_offset": p.log_start_offset, "log_end_offset": p.log_end_offset,
+            "high_watermark": p.high_watermark, "size_bytes": p.size_bytes,
+            "segments": p.segment_count, "rates": rates(&p.rates),
+        })).collect::<Vec<_>>(),
+        "groups": snap.groups.iter().map(group_json).collect::<Vec<_>>(),
+    })
+}
+
+fn group_json(g: &mq::proto::GroupStats) -> Value {
+    json!({
+        "group": g.group, "members": g.members, "total_lag": g.total_lag,
+        "max_lag_seconds": g.max_lag_seconds, "status": status_name(g.status), "reason": g.reason,
+        "partitions": g.partitions.iter().map(|p| json!({
+            "topic": p.topic, "partition": p.partition,
+            "committed_offset": p.committed_offset, "high_watermark": p.high_watermark,
+            "lag": p.lag, "lag_seconds": p.lag_seconds,
+            "trend": match mq::proto::LagTrend::try_from(p.trend) {
+                Ok(mq::proto::LagTrend::Growing) => "growing",
+                Ok(mq::proto::LagTrend::Shrinking) => "shrinking",
+                _ => "steady",
+            },
+            "consume_per_sec": p.consume_per_sec, "produce_per_sec": p.produce_per_sec,
+            "time_to_drain_seconds": p.time_to_drain_seconds,
+            "status": status_name(p.status), "reason": p.reason,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// `group check`: exit 6 when any named group is WARNING or worse.
+pub async fn check(s: &Session, groups: &[String]) -> Result<()> {
+    let client = s.client().await?;
+    let snapshot = s
+        .call(async {
+            Ok(client
+                .admin_raw()
+                .stats(StatsRequest {
+                    groups: groups.to_vec(),
+                })
+                .await
+                .map_err(mq::Error::from)?
+                .into_inner())
+        })
+        .await?;
+    for name in groups {
+        if !snapshot.groups.iter().any(|g| &g.group == name) {
+            return Err(CliError::NotFound(format!(
+                "consumer group {name:?} does not exist (no members and no committed offsets)"
+            )));
+        }
+    }
+    s.out.emit(
+        &groups_table(&snapshot),
+        &Value::Array(snapshot.groups.iter().map(group_json).collect()),
+    )?;
+    let unhealthy: Vec<String> = snapshot
+        .groups
+        .iter()
+        .filter(|g| g.status >= LagStatus::Warning as i32)
+        .map(|g| format!("{} is {}: {}", g.group, status_name(g.status), g.reason))
+        .collect();
+    if unhealthy.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Unhealthy(unhealthy.join("; ")))
+    }
+}

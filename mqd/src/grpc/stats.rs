@@ -1,0 +1,103 @@
+//! Conversions for Admin Stats and Watch.
+
+use std::time::Duration;
+
+use mq::proto::{
+    BrokerStats, GroupPartitionStats, GroupStats, LagStatus as ProtoStatus, LagTrend,
+    PartitionStats, Rates as ProtoRates, StatsSnapshot,
+};
+
+use crate::broker::Broker;
+use crate::stats::lag::{LagStatus, Trend};
+use crate::stats::{self, Rates};
+
+pub const MIN_WATCH_INTERVAL: Duration = Duration::from_millis(200);
+pub const MAX_WATCH_INTERVAL: Duration = Duration::from_secs(60);
+
+pub async fn snapshot(broker: &Broker, groups: &[String]) -> StatsSnapshot {
+    let r = stats::snapshot(broker, groups).await;
+    StatsSnapshot {
+        timestamp_ms: r.timestamp_ms,
+        window_ms: r.window.as_millis() as u64,
+        broker: Some(BrokerStats {
+            node_id: broker.identity.node_id,
+            topics: r.broker.topics as u64,
+            partitions: r.broker.partitions as u64,
+            connections: r.broker.connections,
+            data_bytes: r.broker.data_bytes,
+            disk_free_bytes: r.broker.disk_free_bytes,
+            disk_total_bytes: r.broker.disk_total_bytes,
+            rates: Some(rates(&r.broker.rates)),
+        }),
+        partitions: r
+            .partitions
+            .iter()
+            .map(|p| PartitionStats {
+                topic: p.topic.clone(),
+                partition: p.partition,
+                log_start_offset: p.log_start,
+                log_end_offset: p.log_end,
+                high_watermark: p.high_watermark,
+                size_bytes: p.size_bytes,
+                segment_count: p.segments,
+                rates: Some(rates(&p.rates)),
+            })
+            .collect(),
+        groups: r
+            .groups
+            .into_iter()
+            .map(|g| GroupStats {
+                group: g.group,
+                members: g.members as u32,
+                total_lag: g.total_lag,
+                max_lag_seconds: g.max_lag_secs,
+                status: status(g.status) as i32,
+                reason: g.reason,
+                partitions: g
+                    .partitions
+                    .into_iter()
+                    .map(|p| GroupPartitionStats {
+                        topic: p.topic,
+                        partition: p.partition,
+                        committed_offset: p.committed.unwrap_or(-1),
+                        high_watermark: p.high_watermark,
+                        lag: p.lag,
+                        lag_seconds: p.lag_secs,
+                        trend: match p.evaluation.trend {
+                            Trend::Steady => LagTrend::Steady,
+                            Trend::Growing => LagTrend::Growing,
+                            Trend::Shrinking => LagTrend::Shrinking,
+                        } as i32,
+                        consume_per_sec: p.evaluation.consume_per_sec,
+                        produce_per_sec: p.evaluation.produce_per_sec,
+                        time_to_drain_seconds: p.evaluation.time_to_drain_secs.unwrap_or(-1.0),
+                        status: status(p.evaluation.status) as i32,
+                        reason: p.evaluation.reason,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+fn rates(r: &Rates) -> ProtoRates {
+    ProtoRates {
+        records_in: r.records_in,
+        bytes_in: r.bytes_in,
+        records_out: r.records_out,
+        bytes_out: r.bytes_out,
+        records_in_per_sec: r.records_in_per_sec,
+        bytes_in_per_sec: r.bytes_in_per_sec,
+        records_out_per_sec: r.records_out_per_sec,
+        bytes_out_per_sec: r.bytes_out_per_sec,
+    }
+}
+
+fn status(s: LagStatus) -> ProtoStatus {
+    match s {
+        LagStatus::Ok => ProtoStatus::Ok,
+        LagStatus::Warning => ProtoStatus::Warning,
+        LagStatus::Stalled => ProtoStatus::Stalled,
+        LagStatus::Stopped => ProtoStatus::Stopped,
+    }
+}

@@ -1,0 +1,187 @@
+//! Admin Stats and Watch against a real mqd: rates are the counts the test
+//! made over the window the broker names, lag is what the test left
+//! unconsumed, and a consumer that stops committing is STALLED, then
+//! STOPPED when it leaves, then OK once caught up.
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use mq::proto::{
+    CommitOffsetsRequest, GroupStats, LagStatus, OffsetCommit, StatsRequest, StatsSnapshot,
+    WatchRequest,
+};
+use mq::{Admin, Client, GroupConfig, GroupConsumer, Producer, ProducerConfig, Record};
+use mq_tests::{wait_for, DataDir, Mqd};
+use tonic::Code;
+
+async fn stats(client: &Client) -> StatsSnapshot {
+    client
+        .admin_raw()
+        .stats(StatsRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+async fn group(client: &Client, name: &str) -> Option<GroupStats> {
+    stats(client)
+        .await
+        .groups
+        .into_iter()
+        .find(|g| g.group == name)
+}
+
+async fn commit(client: &Client, member: &GroupConsumer, offset: i64) {
+    let member_id = member.member_id();
+    wait_for(
+        Duration::from_secs(30),
+        "the commit to be accepted",
+        async || {
+            let request = CommitOffsetsRequest {
+                group: "g".into(),
+                member_id: member_id.clone(),
+                offsets: vec![OffsetCommit {
+                    topic: "t".into(),
+                    partition: 0,
+                    offset,
+                    metadata: String::new(),
+                }],
+            };
+            match client.broker().commit_offsets(request).await {
+                Ok(_) => Some(()),
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    None
+                }
+            }
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rates_are_the_counts_over_the_window_and_lag_is_evaluated() {
+    let dir = DataDir::new();
+    let mqd = Mqd::start(&dir);
+    let client = mqd.client().await;
+    Admin::new(&client).create_topic("t", 1, &[]).await.unwrap();
+    let producer = Producer::new(client.clone(), ProducerConfig::default());
+    for i in 0..500 {
+        producer
+            .send("t", Record::new(format!("r{i}")))
+            .await
+            .unwrap();
+    }
+    producer.flush().await.unwrap();
+
+    // Rates: the broker's count over its window is exactly what was sent,
+    // and the rate is that count over the window it names.
+    let snapshot = wait_for(
+        Duration::from_secs(20),
+        "the burst in a stats window",
+        async || {
+            let s = stats(&client).await;
+            let p = s.partitions.iter().find(|p| p.topic == "t")?.clone();
+            (p.rates.as_ref()?.records_in == 500).then_some((s, p))
+        },
+    )
+    .await;
+    let (s, p) = snapshot;
+    let rates = p.rates.unwrap();
+    let window = s.window_ms as f64 / 1000.0;
+    assert!(window > 0.0);
+    // window_ms is rounded to the millisecond.
+    let expected = 500.0 / window;
+    assert!(
+        (rates.records_in_per_sec - expected).abs() / expected < 0.01,
+        "{rates:?} over {window}s"
+    );
+    assert_eq!(
+        s.broker
+            .as_ref()
+            .unwrap()
+            .rates
+            .as_ref()
+            .unwrap()
+            .records_in,
+        500
+    );
+    assert_eq!(p.high_watermark, 500);
+
+    // A member that commits 200 and then nothing more: lag 300, STALLED.
+    let mut config = GroupConfig::new("g", ["t"]);
+    config.auto_commit = false;
+    let member = GroupConsumer::join(client.clone(), config).await.unwrap();
+    commit(&client, &member, 200).await;
+    let g = wait_for(Duration::from_secs(30), "STALLED", async || {
+        let g = group(&client, "g").await?;
+        (g.status == LagStatus::Stalled as i32).then_some(g)
+    })
+    .await;
+    assert_eq!(g.total_lag, 300);
+    assert_eq!(g.members, 1);
+    assert!(
+        g.reason.contains("t/0") && g.reason.contains("no commit"),
+        "{}",
+        g.reason
+    );
+    let p = &g.partitions[0];
+    assert_eq!((p.committed_offset, p.lag), (200, 300));
+    assert!(p.lag_seconds >= 0.0);
+    assert_eq!(p.time_to_drain_seconds, -1.0, "not draining");
+
+    // It leaves: STOPPED.
+    member.close().await.unwrap();
+    wait_for(Duration::from_secs(30), "STOPPED", async || {
+        let g = group(&client, "g").await?;
+        (g.status == LagStatus::Stopped as i32).then_some(())
+    })
+    .await;
+
+    // A new member catches up: OK.
+    let mut config = GroupConfig::new("g", ["t"]);
+    config.auto_commit = false;
+    let member = GroupConsumer::join(client.clone(), config).await.unwrap();
+    commit(&client, &member, 500).await;
+    let g = wait_for(Duration::from_secs(30), "OK", async || {
+        let g = group(&client, "g").await?;
+        (g.status == LagStatus::Ok as i32).then_some(g)
+    })
+    .await;
+    assert_eq!(g.total_lag, 0);
+    assert_eq!(g.partitions[0].lag_seconds, 0.0);
+    member.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn watch_streams_snapshots_at_the_interval_asked() {
+    let dir = DataDir::new();
+    let mqd = Mqd::start(&dir);
+    let client = mqd.client().await;
+    let mut stream = client
+        .admin_raw()
+        .watch(WatchRequest {
+            request: None,
+            interval_ms: 200,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut last = 0;
+    for _ in 0..3 {
+        let s = stream.next().await.unwrap().unwrap();
+        assert!(s.timestamp_ms >= last);
+        last = s.timestamp_ms;
+        assert!(s.broker.is_some());
+    }
+    let err = client
+        .admin_raw()
+        .watch(WatchRequest {
+            request: None,
+            interval_ms: 50,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+}
