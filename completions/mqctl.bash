@@ -22,6 +22,9 @@ _mqctl() {
             mqctl,bench)
                 cmd="mqctl__subcmd__bench"
                 ;;
+            mqctl,broker)
+                cmd="mqctl__subcmd__broker"
+                ;;
             mqctl,completions)
                 cmd="mqctl__subcmd__completions"
                 ;;
@@ -75,6 +78,18 @@ _mqctl() {
                 ;;
             mqctl__subcmd__bench__subcmd__help,queue)
                 cmd="mqctl__subcmd__bench__subcmd__help__subcmd__queue"
+                ;;
+            mqctl__subcmd__broker,help)
+                cmd="mqctl__subcmd__broker__subcmd__help"
+                ;;
+            mqctl__subcmd__broker,set-log-level)
+                cmd="mqctl__subcmd__broker__subcmd__set__subcmd__log__subcmd__level"
+                ;;
+            mqctl__subcmd__broker__subcmd__help,help)
+                cmd="mqctl__subcmd__broker__subcmd__help__subcmd__help"
+                ;;
+            mqctl__subcmd__broker__subcmd__help,set-log-level)
+                cmd="mqctl__subcmd__broker__subcmd__help__subcmd__set__subcmd__log__subcmd__level"
                 ;;
             mqctl__subcmd__context,add)
                 cmd="mqctl__subcmd__context__subcmd__add"
@@ -154,6 +169,9 @@ _mqctl() {
             mqctl__subcmd__help,bench)
                 cmd="mqctl__subcmd__help__subcmd__bench"
                 ;;
+            mqctl__subcmd__help,broker)
+                cmd="mqctl__subcmd__help__subcmd__broker"
+                ;;
             mqctl__subcmd__help,completions)
                 cmd="mqctl__subcmd__help__subcmd__completions"
                 ;;
@@ -192,6 +210,9 @@ _mqctl() {
                 ;;
             mqctl__subcmd__help__subcmd__bench,queue)
                 cmd="mqctl__subcmd__help__subcmd__bench__subcmd__queue"
+                ;;
+            mqctl__subcmd__help__subcmd__broker,set-log-level)
+                cmd="mqctl__subcmd__help__subcmd__broker__subcmd__set__subcmd__log__subcmd__level"
                 ;;
             mqctl__subcmd__help__subcmd__context,add)
                 cmd="mqctl__subcmd__help__subcmd__context__subcmd__add"
@@ -290,7 +311,7 @@ _mqctl() {
 
     case "${cmd}" in
         mqctl)
-            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version topic produce consume group diff apply stats bench context completions man help"
+            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version topic produce consume group diff apply stats bench broker context completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -656,6 +677,116 @@ _mqctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__broker)
+            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version set-log-level help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__broker__subcmd__help)
+            opts="set-log-level help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__broker__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__broker__subcmd__help__subcmd__set__subcmd__log__subcmd__level)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__broker__subcmd__set__subcmd__log__subcmd__level)
+            opts="-o -q -h -V --dry-run --server --context --output --quiet --timeout --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1458,7 +1589,7 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__help)
-            opts="topic produce consume group diff apply stats bench context completions man help"
+            opts="topic produce consume group diff apply stats bench broker context completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1528,6 +1659,34 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__help__subcmd__bench__subcmd__queue)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__help__subcmd__broker)
+            opts="set-log-level"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__help__subcmd__broker__subcmd__set__subcmd__log__subcmd__level)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -101,6 +101,9 @@ pub enum Command {
     },
     /// Load a broker and report throughput and latency (compare with --baseline)
     Bench(crate::bench::BenchArgs),
+    /// This broker's run-time settings
+    #[command(subcommand)]
+    Broker(BrokerCommand),
     /// Named connection settings kept in the contexts file
     #[command(subcommand)]
     Context(ContextCommand),
@@ -301,6 +304,18 @@ pub struct ResetArgs {
     /// Print the plan without applying it (the default; for symmetry with other verbs)
     #[arg(long, conflicts_with = "execute")]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BrokerCommand {
+    /// Replace the log filter while mqd runs (until its next restart)
+    SetLogLevel {
+        /// A level (error, warn, info, debug, trace) or directives such as info,mqd::queues=debug
+        level: String,
+        /// Check the filter and show the current one, changing nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -78,6 +78,9 @@ async fn run(cli: Cli, server: Option<(String, &str)>, out: Printer) -> error::R
                 Command::Consume(args) => consume::run(&session, args).await,
                 Command::Group(c) => group::run(&session, c).await,
                 Command::Bench(args) => bench::run(&session, args).await,
+                Command::Broker(cli::BrokerCommand::SetLogLevel { level, dry_run }) => {
+                    set_log_level(&session, &level, dry_run).await
+                }
                 Command::Stats { watch, interval } => stats::run(&session, watch, interval).await,
                 Command::Diff { file, prune } => apply::diff(&session, &file, prune).await,
                 Command::Apply {
@@ -89,6 +92,43 @@ async fn run(cli: Cli, server: Option<(String, &str)>, out: Printer) -> error::R
             }
         }
     }
+}
+
+async fn set_log_level(s: &Session, level: &str, dry_run: bool) -> error::Result<()> {
+    if !dry_run {
+        s.target.check_writable("broker set-log-level")?;
+    }
+    let client = s.client().await?;
+    let request = mq::proto::SetLogLevelRequest {
+        level: level.to_string(),
+        dry_run,
+    };
+    let answer = s
+        .call(async {
+            Ok(client
+                .admin_raw()
+                .set_log_level(request)
+                .await
+                .map_err(mq::Error::from)?
+                .into_inner())
+        })
+        .await?;
+    let mut table = output::Table::new(["BEFORE", "AFTER"]);
+    table.row([
+        answer.previous.clone(),
+        if answer.applied {
+            answer.current.clone()
+        } else {
+            level.to_string()
+        },
+    ]);
+    if !answer.applied {
+        s.out.note("dry run: nothing changed");
+    }
+    s.out.emit(
+        &table,
+        &serde_json::json!({ "previous": answer.previous, "current": answer.current, "applied": answer.applied }),
+    )
 }
 
 fn write_man_pages(dir: &std::path::Path) -> error::Result<()> {

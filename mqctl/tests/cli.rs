@@ -501,6 +501,7 @@ fn every_admin_rpc_has_a_verb() {
         ("DeleteGroup", "group delete"),
         ("Stats", "stats"),
         ("Watch", "stats"),
+        ("SetLogLevel", "broker set-log-level"),
     ];
     let proto = std::fs::read_to_string(
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/proto/mq/v1/admin.proto"),
@@ -776,4 +777,51 @@ fn stats_and_group_check_report_the_brokers_lag_status() {
     let checked = json(env.mqctl().args(["group", "check", "done", "-o", "json"]));
     assert_eq!(checked[0]["status"], "OK");
     fails(env.mqctl().args(["group", "check", "nobody"]), 3);
+}
+
+#[test]
+fn the_log_level_changes_while_mqd_runs() {
+    let env = Env::new();
+    let _ = env.mqd.http_get("/metrics");
+    assert!(
+        !env.mqd.log().contains("served /metrics"),
+        "debug is off at first"
+    );
+    let dry = json(env.mqctl().args([
+        "broker",
+        "set-log-level",
+        "debug",
+        "--dry-run",
+        "-o",
+        "json",
+    ]));
+    assert_eq!(dry["applied"], false);
+    let err = fails(env.mqctl().args(["broker", "set-log-level", "info,=["]), 1);
+    assert!(err.contains("not a log filter"), "{err}");
+    let set = json(
+        env.mqctl()
+            .args(["broker", "set-log-level", "debug", "-o", "json"]),
+    );
+    assert_eq!(
+        (set["current"].as_str(), set["applied"].as_bool()),
+        (Some("debug"), Some(true))
+    );
+    // A debug line appears: each scrape is logged at debug.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let _ = env.mqd.http_get("/metrics");
+        if env.mqd.log().contains("served /metrics") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no debug line after set-log-level debug"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let back = json(
+        env.mqctl()
+            .args(["broker", "set-log-level", "info", "-o", "json"]),
+    );
+    assert_eq!(back["previous"], "debug");
 }

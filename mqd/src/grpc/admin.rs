@@ -14,8 +14,8 @@ use mq::proto::{
     DescribeTopicRequest, GroupDescription, GroupMember, GroupState as ProtoGroupState,
     GroupSummary, ListGroupsRequest, ListGroupsResponse, ListTopicsRequest, ListTopicsResponse,
     OffsetChange, PartitionDescription, PartitionLag, QueuePartition, QueueReceiver,
-    ResetOffsetsRequest, ResetOffsetsResponse, StatsRequest, StatsSnapshot, TopicDescription,
-    TopicSummary, WatchRequest,
+    ResetOffsetsRequest, ResetOffsetsResponse, SetLogLevelRequest, SetLogLevelResponse,
+    StatsRequest, StatsSnapshot, TopicDescription, TopicSummary, WatchRequest,
 };
 use tonic::{Request, Response, Status};
 
@@ -333,6 +333,24 @@ impl AdminApi for AdminService {
             }
         });
         Ok(Response::new(ReceiverStream::new(rx)))
+    }
+
+    async fn set_log_level(
+        &self,
+        request: Request<SetLogLevelRequest>,
+    ) -> Result<Response<SetLogLevelResponse>, Status> {
+        let r = request.into_inner();
+        match crate::logging::set_level(&r.level, r.dry_run) {
+            Ok(previous) => Ok(Response::new(SetLogLevelResponse {
+                current: if r.dry_run { previous.clone() } else { r.level },
+                previous,
+                applied: !r.dry_run,
+            })),
+            Err(e @ crate::logging::LevelError::Invalid { .. }) => {
+                Err(invalid_argument(e.to_string()))
+            }
+            Err(e) => Err(Status::failed_precondition(e.to_string())),
+        }
     }
 
     async fn create_topic(

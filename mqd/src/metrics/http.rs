@@ -63,7 +63,10 @@ fn respond(registry: &Registry, method: &Method, path: &str) -> Response<Full<By
         (&Method::GET, "/metrics") => {
             let mut text = String::with_capacity(64 * 1024);
             match prometheus_client::encoding::text::encode(&mut text, registry) {
-                Ok(()) => reply(StatusCode::OK, CONTENT_TYPE, text),
+                Ok(()) => {
+                    tracing::debug!(bytes = text.len(), "served /metrics");
+                    reply(StatusCode::OK, CONTENT_TYPE, text)
+                }
                 Err(e) => reply(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "text/plain",
