@@ -199,12 +199,7 @@ fn print_description(s: &Session, d: &TopicDescription) -> Result<()> {
     if s.out.quiet {
         return Ok(());
     }
-    let size: u64 = d.partitions.iter().map(|p| p.size_bytes).sum();
-    let records: i64 = d
-        .partitions
-        .iter()
-        .map(|p| p.high_watermark - p.log_start_offset)
-        .sum();
+    let (size, records) = totals(d);
     crate::output::write_out(&format!(
         "Topic:       {}\nPartitions:  {}\nReplication: {}\nRecords:     {records} retained, {}\n",
         d.name,
@@ -306,12 +301,7 @@ async fn alter_config(
 async fn delete(s: &Session, name: &str, yes: bool, dry_run: bool) -> Result<()> {
     let admin = s.admin().await?;
     let d = s.call(admin.describe_topic(name)).await?;
-    let size: u64 = d.partitions.iter().map(|p| p.size_bytes).sum();
-    let records: i64 = d
-        .partitions
-        .iter()
-        .map(|p| p.high_watermark - p.log_start_offset)
-        .sum();
+    let (size, records) = totals(&d);
     let summary = json!({
         "name": name, "partitions": d.partitions.len(), "records": records, "size_bytes": size,
     });
@@ -341,6 +331,17 @@ async fn delete(s: &Session, name: &str, yes: bool, dry_run: bool) -> Result<()>
     let mut doc = summary;
     doc["deleted"] = json!(true);
     s.out.json(&doc)
+}
+
+/// Bytes stored and records retained across a topic's partitions.
+fn totals(d: &TopicDescription) -> (u64, i64) {
+    let size = d.partitions.iter().map(|p| p.size_bytes).sum();
+    let records = d
+        .partitions
+        .iter()
+        .map(|p| p.high_watermark - p.log_start_offset)
+        .sum();
+    (size, records)
 }
 
 /// Asks on a terminal for `expected` to be typed; refuses off a terminal.

@@ -216,7 +216,12 @@ impl Meta {
 
     /// Forgets every offset of a group.
     pub async fn delete_offsets(&self, group: &str) -> Result<(), MetaError> {
-        let prefix = format!("{OFFSET_PREFIX}{group}/");
+        self.remove_prefix(&format!("{OFFSET_PREFIX}{group}/"))?;
+        self.flush_shared().await
+    }
+
+    /// Removes every key under `prefix` (flushed by the caller).
+    fn remove_prefix(&self, prefix: &str) -> Result<(), MetaError> {
         let keys: Vec<sled::IVec> = self
             .db
             .scan_prefix(prefix.as_bytes())
@@ -225,7 +230,7 @@ impl Meta {
         for key in keys {
             self.db.remove(key)?;
         }
-        self.flush_shared().await
+        Ok(())
     }
 
     /// Stores a queue ledger without waiting for durability; call
@@ -286,15 +291,7 @@ impl Meta {
 
     /// Forgets every queue ledger of a group.
     pub async fn delete_queue_ledgers(&self, group: &str) -> Result<(), MetaError> {
-        let prefix = format!("{QUEUE_PREFIX}{group}/");
-        let keys: Vec<sled::IVec> = self
-            .db
-            .scan_prefix(prefix.as_bytes())
-            .keys()
-            .collect::<Result<_, _>>()?;
-        for key in keys {
-            self.db.remove(key)?;
-        }
+        self.remove_prefix(&format!("{QUEUE_PREFIX}{group}/"))?;
         self.flush_shared().await
     }
 

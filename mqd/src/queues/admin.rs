@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use mq::batch::batches;
 
 use super::ledger::LedgerReport;
-use super::{QueueGroup, QueuePartition, Queues, RECEIVER_IDLE};
+use super::{Queues, RECEIVER_IDLE};
 use crate::error::{BrokerError, Result};
 use crate::groups::validate_group_name;
 use crate::topics::Topics;
@@ -53,17 +53,11 @@ pub struct QueueListing {
 impl Queues {
     /// Every (group, topic, partition) ledger's figures, for metrics.
     pub fn ledger_reports(&self) -> Vec<(String, String, u32, LedgerReport)> {
-        let groups: Vec<(String, Arc<QueueGroup>)> = self
-            .groups
-            .lock()
-            .iter()
-            .map(|(n, g)| (n.clone(), g.clone()))
-            .collect();
+        let groups = self.all_groups();
         let now = Instant::now();
         let mut out = Vec::new();
         for (name, group) in groups {
-            let parts: Vec<Arc<QueuePartition>> =
-                group.partitions.lock().values().cloned().collect();
+            let parts = group.all_partitions();
             for qp in parts {
                 let report = qp.ledger.lock().report(now);
                 out.push((name.clone(), qp.topic.clone(), qp.partition, report));
@@ -73,12 +67,7 @@ impl Queues {
     }
 
     pub fn list(&self) -> Vec<QueueListing> {
-        let groups: Vec<(String, Arc<QueueGroup>)> = self
-            .groups
-            .lock()
-            .iter()
-            .map(|(n, g)| (n.clone(), g.clone()))
-            .collect();
+        let groups = self.all_groups();
         let mut out: Vec<QueueListing> = groups
             .into_iter()
             .map(|(name, g)| {
@@ -101,8 +90,7 @@ impl Queues {
             return Err(BrokerError::GroupNotFound(name.to_string()));
         };
         let now = Instant::now();
-        let mut parts: Vec<Arc<QueuePartition>> =
-            group.partitions.lock().values().cloned().collect();
+        let mut parts = group.all_partitions();
         parts.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
         let mut in_flight: BTreeMap<Arc<str>, u64> = BTreeMap::new();
         let mut partitions = Vec::with_capacity(parts.len());

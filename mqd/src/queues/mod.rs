@@ -136,6 +136,11 @@ impl QueueGroup {
             .clone()
     }
 
+    /// Every partition ledger, cloned out of the lock.
+    pub(crate) fn all_partitions(&self) -> Vec<Arc<QueuePartition>> {
+        self.partitions.lock().values().cloned().collect()
+    }
+
     fn existing(&self, topic: &str, partition: u32) -> Option<Arc<QueuePartition>> {
         self.partitions
             .lock()
@@ -190,6 +195,15 @@ impl Queues {
             // before a restart never matches a new lease.
             lease_ids: AtomicU64::new(random_u64()),
         })
+    }
+
+    /// Every group, cloned out of the lock.
+    pub(crate) fn all_groups(&self) -> Vec<(String, Arc<QueueGroup>)> {
+        self.groups
+            .lock()
+            .iter()
+            .map(|(n, g)| (n.clone(), g.clone()))
+            .collect()
     }
 
     pub fn is_queue_group(&self, name: &str) -> bool {
@@ -501,12 +515,7 @@ impl Queues {
     /// Forgets every ledger of a deleted topic, so a topic created again
     /// under the name starts from its log start.
     pub async fn forget_topic(&self, topic: &str) -> Result<()> {
-        let groups: Vec<(String, Arc<QueueGroup>)> = self
-            .groups
-            .lock()
-            .iter()
-            .map(|(n, g)| (n.clone(), g.clone()))
-            .collect();
+        let groups = self.all_groups();
         for (name, group) in groups {
             let removed: Vec<u32> = {
                 let mut parts = group.partitions.lock();
@@ -527,16 +536,10 @@ impl Queues {
     /// Expires leases, sends due dead letters and stores changed ledgers;
     /// run periodically so a queue nobody receives from still moves on.
     pub async fn sweep(&self, topics: &Topics) {
-        let groups: Vec<(String, Arc<QueueGroup>)> = self
-            .groups
-            .lock()
-            .iter()
-            .map(|(n, g)| (n.clone(), g.clone()))
-            .collect();
+        let groups = self.all_groups();
         let mut stored = false;
         for (name, group) in groups {
-            let parts: Vec<Arc<QueuePartition>> =
-                group.partitions.lock().values().cloned().collect();
+            let parts = group.all_partitions();
             for qp in parts {
                 let (dead, released) = qp.ledger.lock().tick(std::time::Instant::now());
                 if released {
@@ -566,15 +569,9 @@ impl Queues {
 
     /// Stores every ledger (at shutdown).
     pub fn store_all(&self) -> Result<()> {
-        let groups: Vec<(String, Arc<QueueGroup>)> = self
-            .groups
-            .lock()
-            .iter()
-            .map(|(n, g)| (n.clone(), g.clone()))
-            .collect();
+        let groups = self.all_groups();
         for (name, group) in groups {
-            let parts: Vec<Arc<QueuePartition>> =
-                group.partitions.lock().values().cloned().collect();
+            let parts = group.all_partitions();
             for qp in parts {
                 self.store(&name, &qp)?;
             }
