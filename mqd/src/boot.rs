@@ -64,10 +64,17 @@ pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(),
         max_partitions_per_topic: config.max_partitions_per_topic,
     };
     let step = std::sync::atomic::AtomicUsize::new(0);
+    let percent_shown = std::sync::atomic::AtomicUsize::new(usize::MAX);
+    crate::systemd::status("recovering partitions");
     let progress = |done: usize, total: usize| {
         let quarter = (done * 4 / total.max(1)).min(4);
         if total >= 100 && step.fetch_max(quarter, std::sync::atomic::Ordering::Relaxed) < quarter {
             tracing::info!("recovering {done}/{total} partitions");
+        }
+        // systemctl status shows progress, at most once per percent.
+        let percent = done * 100 / total.max(1);
+        if percent_shown.swap(percent, std::sync::atomic::Ordering::Relaxed) != percent {
+            crate::systemd::status(&format!("recovering {done}/{total} partitions"));
         }
     };
     let (topics, report) = Topics::open(
@@ -182,6 +189,18 @@ pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(),
         metrics_listen = %metrics_bound,
         "mqd ready"
     );
+    crate::systemd::ready(&format!("serving on {bound}, metrics on {metrics_bound}"));
+    if let Some(every) = crate::systemd::watchdog_interval() {
+        tracing::info!(
+            interval_ms = every.as_millis() as u64,
+            "systemd watchdog on"
+        );
+        tokio::spawn(crate::systemd::watchdog(
+            broker.clone(),
+            every,
+            shutdown.clone(),
+        ));
+    }
 
     let stopped_early = tokio::select! {
         result = &mut server => Some(result),
@@ -199,6 +218,7 @@ pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(),
         }
     }
     tracing::info!("shutting down: no new connections, draining requests");
+    crate::systemd::stopping();
     grpc::set_serving(&mut health, false).await;
     let drained = match stopped_early {
         Some(result) => Ok(result),

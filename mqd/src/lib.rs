@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod partition;
 pub mod queues;
 pub mod stats;
+pub mod systemd;
 pub mod tasks;
 pub mod topic_config;
 pub mod topics;

@@ -116,7 +116,22 @@ impl Mqd {
 
     /// Starts mqd; on failure returns what it logged.
     pub fn try_start(dir: &DataDir, args: &[&str], config: Option<&str>) -> Result<Mqd, String> {
-        let (mut child, log_path) = spawn(dir, args, config);
+        Self::try_start_env(dir, args, config, &[])
+    }
+
+    /// Starts mqd with extra environment variables (NOTIFY_SOCKET, ...).
+    pub fn start_with_env(dir: &DataDir, args: &[&str], env: &[(&str, &str)]) -> Mqd {
+        Self::try_start_env(dir, args, None, env)
+            .unwrap_or_else(|log| panic!("mqd did not start:\n{log}"))
+    }
+
+    fn try_start_env(
+        dir: &DataDir,
+        args: &[&str],
+        config: Option<&str>,
+        env: &[(&str, &str)],
+    ) -> Result<Mqd, String> {
+        let (mut child, log_path) = spawn(dir, args, config, env);
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
             let log = std::fs::read_to_string(&log_path).unwrap_or_default();
@@ -142,7 +157,7 @@ impl Mqd {
     /// Runs mqd expecting it to exit (bad config, locked directory); returns
     /// its exit status and log.
     pub fn run_to_exit(dir: &DataDir, args: &[&str], config: Option<&str>) -> (ExitStatus, String) {
-        let (mut child, log_path) = spawn(dir, args, config);
+        let (mut child, log_path) = spawn(dir, args, config, &[]);
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
             if let Some(status) = child.try_wait().unwrap() {
@@ -253,7 +268,12 @@ impl Drop for Mqd {
     }
 }
 
-fn spawn(dir: &DataDir, args: &[&str], config: Option<&str>) -> (Child, PathBuf) {
+fn spawn(
+    dir: &DataDir,
+    args: &[&str],
+    config: Option<&str>,
+    env: &[(&str, &str)],
+) -> (Child, PathBuf) {
     static STARTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let seq = STARTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let log_path = dir
@@ -277,6 +297,7 @@ fn spawn(dir: &DataDir, args: &[&str], config: Option<&str>) -> (Child, PathBuf)
     }
     command
         .args(args)
+        .envs(env.iter().copied())
         .env_remove("RUST_LOG")
         .stdin(Stdio::null())
         .stdout(log.try_clone().unwrap())
