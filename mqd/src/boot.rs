@@ -47,7 +47,12 @@ pub enum BootError {
 }
 
 /// Runs the broker until `shutdown` is cancelled and the drain finishes.
-pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(), BootError> {
+/// `reloads` carries configs read again on SIGHUP (see `reload`).
+pub async fn run(
+    config: ValidConfig,
+    shutdown: CancellationToken,
+    reloads: tokio::sync::mpsc::Receiver<ValidConfig>,
+) -> Result<(), BootError> {
     if config.peers.iter().any(|p| p.node_id != config.node_id) {
         return Err(BootError::Unsupported(
             "--peers names other nodes, but this mqd build runs single-node only (replication is not available yet); start without --peers".into(),
@@ -123,7 +128,6 @@ pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(),
             max_fetch_bytes: config.max_fetch_bytes,
             max_fetch_wait: MAX_FETCH_WAIT,
         },
-        topic_defaults: config.topic_defaults.clone(),
         shutdown: shutdown.clone(),
     });
 
@@ -154,6 +158,15 @@ pub async fn run(config: ValidConfig, shutdown: CancellationToken) -> Result<(),
     ));
     tracker.spawn(tasks::queue_sweeper(broker.clone(), shutdown.clone()));
     tracker.spawn(tasks::stats_sampler(broker.clone(), shutdown.clone()));
+    {
+        let (broker, running, shutdown) = (broker.clone(), config.clone(), shutdown.clone());
+        tracker.spawn(async move {
+            tokio::select! {
+                _ = crate::reload::serve(broker, running, reloads) => {}
+                _ = shutdown.cancelled() => {}
+            }
+        });
+    }
     if let FsyncPolicy::Interval(every) = config.fsync {
         tracker.spawn(tasks::interval_fsync(
             broker.clone(),

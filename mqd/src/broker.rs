@@ -62,8 +62,6 @@ pub struct Broker {
     pub meta: Meta,
     pub identity: Identity,
     pub limits: Limits,
-    /// Broker-wide topic config defaults (for describing effective configs).
-    pub topic_defaults: std::collections::BTreeMap<String, String>,
     /// Cancelled when shutdown starts: long polls and streams end early.
     pub shutdown: CancellationToken,
 }

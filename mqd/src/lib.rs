@@ -22,6 +22,7 @@ pub mod meta;
 pub mod metrics;
 pub mod partition;
 pub mod queues;
+pub mod reload;
 pub mod stats;
 pub mod systemd;
 pub mod tasks;

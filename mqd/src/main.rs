@@ -42,7 +42,7 @@ fn main() -> ExitCode {
         }
     };
     mqd::logging::init(&config.log_level, config.log_format);
-    match run(config) {
+    match run(cli, config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e:#}");
@@ -51,16 +51,43 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(config: mqd::config::ValidConfig) -> anyhow::Result<()> {
+fn run(cli: Cli, config: mqd::config::ValidConfig) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
         let shutdown = CancellationToken::new();
         tokio::spawn(watch_signals(shutdown.clone()));
-        mqd::boot::run(config, shutdown).await?;
+        let (reloads, received) = tokio::sync::mpsc::channel(4);
+        tokio::spawn(watch_hangups(cli, reloads));
+        mqd::boot::run(config, shutdown, received).await?;
         Ok(())
     })
+}
+
+/// SIGHUP: read the config again (the same file, flags and environment as
+/// at start) and hand it to the broker; a config that does not validate is
+/// logged and changes nothing.
+async fn watch_hangups(cli: Cli, reloads: tokio::sync::mpsc::Sender<mqd::config::ValidConfig>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut hup) = signal(SignalKind::hangup()) else {
+        tracing::error!("cannot install the SIGHUP handler; config reload is off");
+        return;
+    };
+    while hup.recv().await.is_some() {
+        tracing::info!("SIGHUP received: reloading the config");
+        match cli
+            .resolve(None)
+            .and_then(|(c, origin)| c.validate(&origin))
+        {
+            Ok(config) => {
+                if reloads.send(config).await.is_err() {
+                    return;
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "config reload failed; the running config stays"),
+        }
+    }
 }
 
 /// First SIGTERM or SIGINT: graceful shutdown. A second: exit at once.

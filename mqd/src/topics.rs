@@ -55,6 +55,8 @@ pub struct Topics {
     dir: PathBuf,
     meta: Meta,
     settings: RegistrySettings,
+    /// Broker-wide config defaults; SIGHUP can replace them.
+    defaults: RwLock<BTreeMap<String, String>>,
     topics: RwLock<HashMap<String, Arc<Topic>>>,
     admin: tokio::sync::Mutex<()>,
 }
@@ -138,6 +140,7 @@ impl Topics {
             Topics {
                 dir,
                 meta,
+                defaults: RwLock::new(settings.topic_defaults.clone()),
                 settings,
                 topics: RwLock::new(topics),
                 admin: tokio::sync::Mutex::new(()),
@@ -200,7 +203,7 @@ impl Topics {
         };
         topic_config::check_keys(&configs)?;
         let config = Arc::new(TopicConfig::parse(&topic_config::effective(
-            &self.settings.topic_defaults,
+            &self.defaults.read(),
             &configs,
         ))?);
         let _guard = self.admin.lock().await;
@@ -248,7 +251,7 @@ impl Topics {
         }
         record.configs.extend(set);
         let config = Arc::new(TopicConfig::parse(&topic_config::effective(
-            &self.settings.topic_defaults,
+            &self.defaults.read(),
             &record.configs,
         ))?);
         self.meta.put_topic(&record)?;
@@ -259,6 +262,41 @@ impl Topics {
         *topic.record.write() = record;
         tracing::info!(topic = name, "altered topic config");
         Ok(topic)
+    }
+
+    /// The broker-wide topic config defaults in force.
+    pub fn defaults(&self) -> BTreeMap<String, String> {
+        self.defaults.read().clone()
+    }
+
+    /// Replaces the broker-wide defaults (a config reload) and applies them
+    /// to every topic that does not override them. All or nothing: when
+    /// any topic's resulting config is invalid, nothing changes.
+    pub async fn set_defaults(&self, defaults: BTreeMap<String, String>) -> Result<usize> {
+        let _guard = self.admin.lock().await;
+        let topics = self.list();
+        let mut planned = Vec::with_capacity(topics.len());
+        for topic in &topics {
+            let record = topic.record();
+            let config = Arc::new(TopicConfig::parse(&topic_config::effective(
+                &defaults,
+                &record.configs,
+            ))?);
+            planned.push((topic.clone(), config));
+        }
+        *self.defaults.write() = defaults;
+        let mut changed = 0;
+        for (topic, config) in planned {
+            if *topic.config() == *config {
+                continue;
+            }
+            for p in topic.partitions() {
+                p.set_config(&config);
+            }
+            *topic.config.write() = config;
+            changed += 1;
+        }
+        Ok(changed)
     }
 
     pub async fn add_partitions(&self, name: &str, total: u32) -> Result<Arc<Topic>> {

@@ -98,7 +98,7 @@ impl AdminService {
     fn describe(&self, topic: &Topic) -> TopicDescription {
         let record = topic.record();
         let node = self.broker.identity.node_id;
-        let defaults = &self.broker.topic_defaults;
+        let defaults = &self.broker.topics.defaults();
         TopicDescription {
             name: record.name.clone(),
             replication_factor: record.replication_factor,
