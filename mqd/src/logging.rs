@@ -1,5 +1,6 @@
 //! Log output: human text or JSON lines on stderr, filtered by RUST_LOG or
-//! the configured level. The filter can be replaced while mqd runs (Admin
+//! the configured level; under systemd (JOURNAL_STREAM set), text lines
+//! carry syslog priorities instead of timestamps. The filter can be replaced while mqd runs (Admin
 //! SetLogLevel), so an operator can turn on debug logs on a live broker
 //! without a restart.
 
@@ -33,7 +34,20 @@ pub fn init(level: &str, format: LogFormat) {
         .with_writer(std::io::stderr)
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    // Under systemd stderr goes to the journal, which stamps the time and
+    // reads the level from a syslog priority prefix.
+    let journal = std::env::var_os("JOURNAL_STREAM").is_some();
     let set: Setter = match format {
+        LogFormat::Text if journal => {
+            let builder = builder
+                .with_ansi(false)
+                .event_format(JournalFormat::default())
+                .with_env_filter(filter)
+                .with_filter_reloading();
+            let handle = builder.reload_handle();
+            builder.init();
+            Box::new(move |f| handle.reload(f).map_err(|e| e.to_string()))
+        }
         LogFormat::Text => {
             let builder = builder.with_env_filter(filter).with_filter_reloading();
             let handle = builder.reload_handle();
@@ -55,6 +69,46 @@ pub fn init(level: &str, format: LogFormat) {
         set,
         current: parking_lot::Mutex::new(current),
     });
+}
+
+/// Text lines for the journal: a `<N>` syslog priority, no timestamp and
+/// no level word (the journal shows both from its own fields).
+struct JournalFormat {
+    inner: tracing_subscriber::fmt::format::Format<tracing_subscriber::fmt::format::Full, ()>,
+}
+
+impl Default for JournalFormat {
+    fn default() -> Self {
+        JournalFormat {
+            inner: tracing_subscriber::fmt::format()
+                .without_time()
+                .with_level(false)
+                .with_target(false)
+                .with_ansi(false),
+        }
+    }
+}
+
+impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for JournalFormat
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let priority = match *event.metadata().level() {
+            tracing::Level::ERROR => 3,
+            tracing::Level::WARN => 4,
+            tracing::Level::INFO => 6,
+            tracing::Level::DEBUG | tracing::Level::TRACE => 7,
+        };
+        write!(writer, "<{priority}>")?;
+        self.inner.format_event(ctx, writer, event)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

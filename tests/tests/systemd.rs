@@ -124,3 +124,32 @@ fn the_example_config_is_the_default_one() {
         "contrib/mqd.toml differs from `mqd print-default-config`; regenerate it with that command"
     );
 }
+
+#[tokio::test]
+async fn under_the_journal_lines_carry_priorities_not_timestamps() {
+    let dir = DataDir::new();
+    let mut mqd = Mqd::start_with_env(&dir, &[], &[("JOURNAL_STREAM", "8:12345")]);
+    let _ = mqd.terminate(Duration::from_secs(30)).await;
+    let log = mqd.log();
+    let lines: Vec<&str> = log.lines().filter(|l| !l.is_empty()).collect();
+    assert!(!lines.is_empty());
+    for line in &lines {
+        let priority = line
+            .strip_prefix('<')
+            .and_then(|rest| rest.split_once('>'))
+            .map(|(p, _)| p);
+        assert!(
+            matches!(priority, Some("3" | "4" | "6" | "7")),
+            "no syslog priority: {line}"
+        );
+        assert!(!has_clock_time(line), "a timestamp: {line}");
+    }
+    assert!(lines.iter().any(|l| l.starts_with("<6>mqd ready")), "{log}");
+}
+
+/// Whether `line` holds an `HH:MM:SS` time, as a log timestamp would.
+fn has_clock_time(line: &str) -> bool {
+    line.as_bytes().windows(8).any(|w| {
+        w[2] == b':' && w[5] == b':' && [0, 1, 3, 4, 6, 7].iter().all(|&i| w[i].is_ascii_digit())
+    })
+}
