@@ -267,7 +267,13 @@ impl Queues {
                 return Ok(deliveries);
             }
             let wake = next_event.map_or(deadline, |at| at.min(deadline));
-            let hw_moved = select_all(watches.iter_mut().map(|w| Box::pin(w.changed())));
+            // select_all panics on nothing to select from.
+            let hw_moved = async {
+                if watches.is_empty() {
+                    std::future::pending::<()>().await;
+                }
+                let _ = select_all(watches.iter_mut().map(|w| Box::pin(w.changed()))).await;
+            };
             tokio::select! {
                 _ = &mut notified => {}
                 _ = hw_moved => {}
