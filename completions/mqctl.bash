@@ -16,6 +16,9 @@ _mqctl() {
             ",$1")
                 cmd="mqctl"
                 ;;
+            mqctl,alert)
+                cmd="mqctl__subcmd__alert"
+                ;;
             mqctl,apply)
                 cmd="mqctl__subcmd__apply"
                 ;;
@@ -54,6 +57,54 @@ _mqctl() {
                 ;;
             mqctl,topic)
                 cmd="mqctl__subcmd__topic"
+                ;;
+            mqctl__subcmd__alert,ack)
+                cmd="mqctl__subcmd__alert__subcmd__ack"
+                ;;
+            mqctl__subcmd__alert,help)
+                cmd="mqctl__subcmd__alert__subcmd__help"
+                ;;
+            mqctl__subcmd__alert,list)
+                cmd="mqctl__subcmd__alert__subcmd__list"
+                ;;
+            mqctl__subcmd__alert,rules)
+                cmd="mqctl__subcmd__alert__subcmd__rules"
+                ;;
+            mqctl__subcmd__alert__subcmd__help,ack)
+                cmd="mqctl__subcmd__alert__subcmd__help__subcmd__ack"
+                ;;
+            mqctl__subcmd__alert__subcmd__help,help)
+                cmd="mqctl__subcmd__alert__subcmd__help__subcmd__help"
+                ;;
+            mqctl__subcmd__alert__subcmd__help,list)
+                cmd="mqctl__subcmd__alert__subcmd__help__subcmd__list"
+                ;;
+            mqctl__subcmd__alert__subcmd__help,rules)
+                cmd="mqctl__subcmd__alert__subcmd__help__subcmd__rules"
+                ;;
+            mqctl__subcmd__alert__subcmd__help__subcmd__rules,list)
+                cmd="mqctl__subcmd__alert__subcmd__help__subcmd__rules__subcmd__list"
+                ;;
+            mqctl__subcmd__alert__subcmd__help__subcmd__rules,set)
+                cmd="mqctl__subcmd__alert__subcmd__help__subcmd__rules__subcmd__set"
+                ;;
+            mqctl__subcmd__alert__subcmd__rules,help)
+                cmd="mqctl__subcmd__alert__subcmd__rules__subcmd__help"
+                ;;
+            mqctl__subcmd__alert__subcmd__rules,list)
+                cmd="mqctl__subcmd__alert__subcmd__rules__subcmd__list"
+                ;;
+            mqctl__subcmd__alert__subcmd__rules,set)
+                cmd="mqctl__subcmd__alert__subcmd__rules__subcmd__set"
+                ;;
+            mqctl__subcmd__alert__subcmd__rules__subcmd__help,help)
+                cmd="mqctl__subcmd__alert__subcmd__rules__subcmd__help__subcmd__help"
+                ;;
+            mqctl__subcmd__alert__subcmd__rules__subcmd__help,list)
+                cmd="mqctl__subcmd__alert__subcmd__rules__subcmd__help__subcmd__list"
+                ;;
+            mqctl__subcmd__alert__subcmd__rules__subcmd__help,set)
+                cmd="mqctl__subcmd__alert__subcmd__rules__subcmd__help__subcmd__set"
                 ;;
             mqctl__subcmd__bench,consume)
                 cmd="mqctl__subcmd__bench__subcmd__consume"
@@ -163,6 +214,9 @@ _mqctl() {
             mqctl__subcmd__group__subcmd__help,reset-offsets)
                 cmd="mqctl__subcmd__group__subcmd__help__subcmd__reset__subcmd__offsets"
                 ;;
+            mqctl__subcmd__help,alert)
+                cmd="mqctl__subcmd__help__subcmd__alert"
+                ;;
             mqctl__subcmd__help,apply)
                 cmd="mqctl__subcmd__help__subcmd__apply"
                 ;;
@@ -201,6 +255,21 @@ _mqctl() {
                 ;;
             mqctl__subcmd__help,topic)
                 cmd="mqctl__subcmd__help__subcmd__topic"
+                ;;
+            mqctl__subcmd__help__subcmd__alert,ack)
+                cmd="mqctl__subcmd__help__subcmd__alert__subcmd__ack"
+                ;;
+            mqctl__subcmd__help__subcmd__alert,list)
+                cmd="mqctl__subcmd__help__subcmd__alert__subcmd__list"
+                ;;
+            mqctl__subcmd__help__subcmd__alert,rules)
+                cmd="mqctl__subcmd__help__subcmd__alert__subcmd__rules"
+                ;;
+            mqctl__subcmd__help__subcmd__alert__subcmd__rules,list)
+                cmd="mqctl__subcmd__help__subcmd__alert__subcmd__rules__subcmd__list"
+                ;;
+            mqctl__subcmd__help__subcmd__alert__subcmd__rules,set)
+                cmd="mqctl__subcmd__help__subcmd__alert__subcmd__rules__subcmd__set"
                 ;;
             mqctl__subcmd__help__subcmd__bench,consume)
                 cmd="mqctl__subcmd__help__subcmd__bench__subcmd__consume"
@@ -311,12 +380,394 @@ _mqctl() {
 
     case "${cmd}" in
         mqctl)
-            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version topic produce consume group diff apply stats bench broker context completions man help"
+            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version topic produce consume group diff apply stats bench alert broker context completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__alert)
+            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version list ack rules help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__alert__subcmd__ack)
+            opts="-o -q -h -V --note --server --context --output --quiet --timeout --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --note)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__alert__subcmd__help)
+            opts="list ack rules help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__alert__subcmd__help__subcmd__ack)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__alert__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__alert__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__alert__subcmd__help__subcmd__rules)
+            opts="list set"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__alert__subcmd__help__subcmd__rules__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__alert__subcmd__help__subcmd__rules__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__alert__subcmd__list)
+            opts="-o -q -h -V --state --server --context --output --quiet --timeout --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state)
+                    COMPREPLY=($(compgen -W "pending firing acknowledged resolved" -- "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__alert__subcmd__rules)
+            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version list set help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__alert__subcmd__rules__subcmd__help)
+            opts="list set help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__alert__subcmd__rules__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__alert__subcmd__rules__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__alert__subcmd__rules__subcmd__help__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__alert__subcmd__rules__subcmd__list)
+            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__alert__subcmd__rules__subcmd__set)
+            opts="-o -q -h -V --metric --threshold --for --severity --dry-run --server --context --output --quiet --timeout --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --metric)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threshold)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --severity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1589,8 +2040,92 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__help)
-            opts="topic produce consume group diff apply stats bench broker context completions man help"
+            opts="topic produce consume group diff apply stats bench alert broker context completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__help__subcmd__alert)
+            opts="list ack rules"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__help__subcmd__alert__subcmd__ack)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__help__subcmd__alert__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__help__subcmd__alert__subcmd__rules)
+            opts="list set"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__help__subcmd__alert__subcmd__rules__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__help__subcmd__alert__subcmd__rules__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

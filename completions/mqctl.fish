@@ -42,6 +42,7 @@ complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "diff" -d 'Print the pla
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "apply" -d 'Make the live topics match a desired-state file (the plan `diff` prints)'
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "stats" -d 'The broker\'s figures: rates, partitions, and consumer lag with its status'
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "bench" -d 'Load a broker and report throughput and latency (compare with --baseline)'
+complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "alert" -d 'Alerts raised by the broker\'s rules: list, acknowledge, rules'
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "broker" -d 'This broker\'s run-time settings'
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "context" -d 'Named connection settings kept in the contexts file'
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -381,6 +382,62 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subco
 complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "consume" -d 'Read records of a filled topic from the start'
 complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "queue" -d 'Receive and ack a filled topic with a queue group'
 complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and not __fish_seen_subcommand_from list ack rules help" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and not __fish_seen_subcommand_from list ack rules help" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and not __fish_seen_subcommand_from list ack rules help" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and not __fish_seen_subcommand_from list ack rules help" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and not __fish_seen_subcommand_from list ack rules help" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and not __fish_seen_subcommand_from list ack rules help" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and not __fish_seen_subcommand_from list ack rules help" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and not __fish_seen_subcommand_from list ack rules help" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and not __fish_seen_subcommand_from list ack rules help" -f -a "list" -d 'Alerts, optionally only those in one state'
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and not __fish_seen_subcommand_from list ack rules help" -f -a "ack" -d 'Mark a firing alert as seen, with a note'
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and not __fish_seen_subcommand_from list ack rules help" -f -a "rules" -d 'The rules in force'
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and not __fish_seen_subcommand_from list ack rules help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from list" -l state -r -f -a "pending\t''
+firing\t''
+acknowledged\t''
+resolved\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from list" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from list" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from list" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from list" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from ack" -l note -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from ack" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from ack" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from ack" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from ack" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from ack" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from ack" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from ack" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from ack" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from rules" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from rules" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from rules" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from rules" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from rules" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from rules" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from rules" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from rules" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from rules" -f -a "list" -d 'Every rule (config file, with rules set here winning by name)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from rules" -f -a "set" -d 'Add or replace a rule; stored by the broker'
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from rules" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from help" -f -a "list" -d 'Alerts, optionally only those in one state'
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from help" -f -a "ack" -d 'Mark a firing alert as seen, with a note'
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from help" -f -a "rules" -d 'The rules in force'
+complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from set-log-level help" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
 complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from set-log-level help" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
 complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from set-log-level help" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
@@ -499,19 +556,20 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand man" -s q -l quiet -d 'Print
 complete -c mqctl -n "__fish_mqctl_using_subcommand man" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand man" -s h -l help -d 'Print help'
 complete -c mqctl -n "__fish_mqctl_using_subcommand man" -s V -l version -d 'Print version'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench broker context completions man help" -f -a "topic" -d 'Create, list, describe, alter and delete topics'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench broker context completions man help" -f -a "produce" -d 'Produce records from arguments, stdin lines or a file'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench broker context completions man help" -f -a "consume" -d 'Print records of a topic'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench broker context completions man help" -f -a "group" -d 'Consumer and queue groups: list, describe, reset offsets, delete'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench broker context completions man help" -f -a "diff" -d 'Print the plan from the live topics to a desired-state file'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench broker context completions man help" -f -a "apply" -d 'Make the live topics match a desired-state file (the plan `diff` prints)'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench broker context completions man help" -f -a "stats" -d 'The broker\'s figures: rates, partitions, and consumer lag with its status'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench broker context completions man help" -f -a "bench" -d 'Load a broker and report throughput and latency (compare with --baseline)'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench broker context completions man help" -f -a "broker" -d 'This broker\'s run-time settings'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench broker context completions man help" -f -a "context" -d 'Named connection settings kept in the contexts file'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench broker context completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench broker context completions man help" -f -a "man" -d 'Write man pages for mqctl and its subcommands into a directory'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench broker context completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert broker context completions man help" -f -a "topic" -d 'Create, list, describe, alter and delete topics'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert broker context completions man help" -f -a "produce" -d 'Produce records from arguments, stdin lines or a file'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert broker context completions man help" -f -a "consume" -d 'Print records of a topic'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert broker context completions man help" -f -a "group" -d 'Consumer and queue groups: list, describe, reset offsets, delete'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert broker context completions man help" -f -a "diff" -d 'Print the plan from the live topics to a desired-state file'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert broker context completions man help" -f -a "apply" -d 'Make the live topics match a desired-state file (the plan `diff` prints)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert broker context completions man help" -f -a "stats" -d 'The broker\'s figures: rates, partitions, and consumer lag with its status'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert broker context completions man help" -f -a "bench" -d 'Load a broker and report throughput and latency (compare with --baseline)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert broker context completions man help" -f -a "alert" -d 'Alerts raised by the broker\'s rules: list, acknowledge, rules'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert broker context completions man help" -f -a "broker" -d 'This broker\'s run-time settings'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert broker context completions man help" -f -a "context" -d 'Named connection settings kept in the contexts file'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert broker context completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert broker context completions man help" -f -a "man" -d 'Write man pages for mqctl and its subcommands into a directory'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert broker context completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "create" -d 'Create a topic'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "list" -d 'List topics, optionally only those whose name contains FILTER'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "describe" -d 'Configs and per-partition offsets, size, leader, replicas and ISR'
@@ -526,6 +584,9 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcom
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "produce" -d 'Produce records as fast as acknowledgements allow (or at --rate)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "consume" -d 'Read records of a filled topic from the start'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "queue" -d 'Receive and ack a filled topic with a queue group'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from alert" -f -a "list" -d 'Alerts, optionally only those in one state'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from alert" -f -a "ack" -d 'Mark a firing alert as seen, with a note'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from alert" -f -a "rules" -d 'The rules in force'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from broker" -f -a "set-log-level" -d 'Replace the log filter while mqd runs (until its next restart)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from context" -f -a "list" -d 'Every context, the current one marked'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from context" -f -a "use" -d 'Make NAME the current context'

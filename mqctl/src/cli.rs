@@ -101,6 +101,9 @@ pub enum Command {
     },
     /// Load a broker and report throughput and latency (compare with --baseline)
     Bench(crate::bench::BenchArgs),
+    /// Alerts raised by the broker's rules: list, acknowledge, rules
+    #[command(subcommand)]
+    Alert(AlertCommand),
     /// This broker's run-time settings
     #[command(subcommand)]
     Broker(BrokerCommand),
@@ -304,6 +307,54 @@ pub struct ResetArgs {
     /// Print the plan without applying it (the default; for symmetry with other verbs)
     #[arg(long, conflicts_with = "execute")]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertCommand {
+    /// Alerts, optionally only those in one state
+    List {
+        #[arg(long, value_enum)]
+        state: Option<AlertStateArg>,
+    },
+    /// Mark a firing alert as seen, with a note
+    Ack {
+        id: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// The rules in force
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AlertStateArg {
+    Pending,
+    Firing,
+    Acknowledged,
+    Resolved,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Every rule (config file, with rules set here winning by name)
+    List,
+    /// Add or replace a rule; stored by the broker
+    Set {
+        name: String,
+        /// e.g. group_lag_records, group_stalled, disk_used_percent (see docs/alerts.md)
+        #[arg(long)]
+        metric: String,
+        #[arg(long)]
+        threshold: f64,
+        /// How long the value must stay above the threshold (e.g. 5m)
+        #[arg(long = "for", default_value = "0s")]
+        for_: String,
+        #[arg(long, default_value = "warning")]
+        severity: String,
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

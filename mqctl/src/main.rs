@@ -2,6 +2,7 @@
 //! verb prints a table for people or, with `-o json`, a stable document for
 //! scripts, and exits with a code that says what happened (see `--help`).
 
+mod alert;
 mod apply;
 mod bench;
 mod cli;
@@ -78,6 +79,7 @@ async fn run(cli: Cli, server: Option<(String, &str)>, out: Printer) -> error::R
                 Command::Consume(args) => consume::run(&session, args).await,
                 Command::Group(c) => group::run(&session, c).await,
                 Command::Bench(args) => bench::run(&session, args).await,
+                Command::Alert(c) => alert::run(&session, c).await,
                 Command::Broker(cli::BrokerCommand::SetLogLevel { level, dry_run }) => {
                     set_log_level(&session, &level, dry_run).await
                 }

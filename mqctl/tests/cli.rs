@@ -502,6 +502,10 @@ fn every_admin_rpc_has_a_verb() {
         ("Stats", "stats"),
         ("Watch", "stats"),
         ("SetLogLevel", "broker set-log-level"),
+        ("ListAlerts", "alert list"),
+        ("AckAlert", "alert ack"),
+        ("ListAlertRules", "alert rules list"),
+        ("SetAlertRule", "alert rules set"),
     ];
     let proto = std::fs::read_to_string(
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/proto/mq/v1/admin.proto"),
@@ -824,4 +828,87 @@ fn the_log_level_changes_while_mqd_runs() {
             .args(["broker", "set-log-level", "info", "-o", "json"]),
     );
     assert_eq!(back["previous"], "debug");
+}
+
+#[test]
+fn alert_verbs_list_rules_and_alerts() {
+    let env = Env::new();
+    let rules = json(env.mqctl().args(["alert", "rules", "list", "-o", "json"]));
+    assert!(
+        rules
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["name"] == "group-stalled"),
+        "defaults: {rules}"
+    );
+    let dry = json(env.mqctl().args([
+        "alert",
+        "rules",
+        "set",
+        "disk",
+        "--metric",
+        "disk_used_percent",
+        "--threshold",
+        "0.0001",
+        "--dry-run",
+        "-o",
+        "json",
+    ]));
+    assert_eq!(dry["applied"], false);
+    let err = fails(
+        env.mqctl().args([
+            "alert",
+            "rules",
+            "set",
+            "x",
+            "--metric",
+            "lagginess",
+            "--threshold",
+            "1",
+        ]),
+        1,
+    );
+    assert!(err.contains("unknown metric"), "{err}");
+    let set = json(env.mqctl().args([
+        "alert",
+        "rules",
+        "set",
+        "disk",
+        "--metric",
+        "disk_used_percent",
+        "--threshold",
+        "0.0001",
+        "-o",
+        "json",
+    ]));
+    assert_eq!(set["rule"]["for"], "0s");
+    // The default evaluation interval is 5 s: wait for the disk alert.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let firing = json(
+            env.mqctl()
+                .args(["alert", "list", "--state", "firing", "-o", "json"]),
+        );
+        if let Some(a) = firing
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["rule"] == "disk")
+        {
+            let id = a["id"].as_str().unwrap().to_string();
+            let acked = json(
+                env.mqctl()
+                    .args(["alert", "ack", &id, "--note", "fine", "-o", "json"]),
+            );
+            assert_eq!(acked["state"], "acknowledged");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the disk alert never fired");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let err = fails(env.mqctl().args(["alert", "ack", "nope"]), 3);
+    assert!(err.contains("no alert"), "{err}");
+    let table = stdout(env.mqctl().args(["alert", "list"]));
+    assert!(table.contains("acknowledged"), "{table}");
 }

@@ -111,7 +111,9 @@ pub async fn run(
         .advertise
         .clone()
         .unwrap_or_else(|| bound.to_string());
+    let (alerting, webhooks) = crate::alerts::Alerting::open(meta.clone(), &config.alerts)?;
     let broker = Arc::new(Broker {
+        alerting,
         topics,
         groups: crate::groups::Groups::new(meta.clone()),
         queues: crate::queues::Queues::open(meta.clone())?,
@@ -158,6 +160,14 @@ pub async fn run(
     ));
     tracker.spawn(tasks::queue_sweeper(broker.clone(), shutdown.clone()));
     tracker.spawn(tasks::stats_sampler(broker.clone(), shutdown.clone()));
+    tracker.spawn(crate::alerts::run(broker.clone(), shutdown.clone()));
+    for (webhook, events) in webhooks {
+        tracker.spawn(crate::alerts::webhook::deliver(
+            webhook,
+            events,
+            shutdown.clone(),
+        ));
+    }
     {
         let (broker, running, shutdown) = (broker.clone(), config.clone(), shutdown.clone());
         tracker.spawn(async move {

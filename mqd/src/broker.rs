@@ -53,6 +53,8 @@ pub struct Broker {
     pub topics: Topics,
     pub groups: Groups,
     pub queues: Queues,
+    /// Alert rules, alerts and their notifications.
+    pub alerting: crate::alerts::Alerting,
     /// Samples behind the rates and lag trends of Stats.
     pub stats: crate::stats::sampler::History,
     /// Where the data lives (for disk figures).
@@ -208,8 +210,7 @@ impl Written {
             .publish(self.info, acks != AckLevel::None)
             .await?;
         self.instruments
-            .produce_seconds
-            .observe(self.started.elapsed().as_secs_f64());
+            .observe_produce(self.started.elapsed().as_secs_f64());
         Ok(self.info)
     }
 }

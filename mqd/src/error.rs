@@ -51,6 +51,10 @@ pub enum BrokerError {
     },
     #[error("group {group:?} has {members} live member(s); stop its consumers (or wait for their sessions to expire) first")]
     GroupNotEmpty { group: String, members: usize },
+    #[error("no alert {0:?}; list them with `mqctl alert list`")]
+    AlertNotFound(String),
+    #[error("alert {id:?} is {state}; only a firing alert can be acknowledged")]
+    AlertNotFiring { id: String, state: &'static str },
     #[error("group {group:?} is a {kind} group; a group name is either a consumer group or a queue group, so pick another name (or delete the group first)")]
     GroupTypeMismatch { group: String, kind: &'static str },
 }

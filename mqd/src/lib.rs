@@ -7,6 +7,7 @@
 //! the services share; `grpc` converts between protobuf and these types and
 //! is the only place that sees tonic. `boot` wires it together; `config`
 //! and `cli` say how.
+pub mod alerts;
 pub mod boot;
 pub mod broker;
 pub mod cli;

@@ -295,6 +295,33 @@ impl Meta {
         self.flush_shared().await
     }
 
+    /// Stores a JSON value under `key` (flushed by the next [`Meta::sync`]).
+    pub fn put_json<T: Serialize>(&self, key: &str, value: &T) -> Result<(), MetaError> {
+        let bytes = serde_json::to_vec(value).map_err(|source| MetaError::Decode {
+            key: key.to_string(),
+            source,
+        })?;
+        self.db.insert(key.as_bytes(), bytes)?;
+        Ok(())
+    }
+
+    pub fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, MetaError> {
+        match self.db.get(key.as_bytes())? {
+            None => Ok(None),
+            Some(bytes) => {
+                serde_json::from_slice(&bytes)
+                    .map(Some)
+                    .map_err(|source| MetaError::Decode {
+                        key: key.to_string(),
+                        source,
+                    })
+            }
+        }
+    }
+
     /// Makes every write made so far durable (sharing the flush with
     /// concurrent callers).
     pub async fn sync(&self) -> Result<(), MetaError> {

@@ -1,5 +1,6 @@
 //! SIGHUP: the config is read again and what can change while mqd runs is
-//! applied (the log filter, broker-wide topic defaults); every other change
+//! applied (the log filter, broker-wide topic defaults, alert rules); every
+//! other change
 //! is logged as needing a restart, so nothing is silently ignored. A config
 //! that does not validate changes nothing.
 
@@ -38,7 +39,19 @@ async fn apply(broker: &Broker, running: &mut ValidConfig, new: ValidConfig) {
             }
         }
     }
+    if new.alerts.rules != running.alerts.rules {
+        broker.alerting.set_config_rules(new.alerts.rules.clone());
+        applied.push("alerts.rules");
+    }
     let restart: Vec<&str> = [
+        (
+            "alerts.webhooks",
+            new.alerts.webhooks != running.alerts.webhooks,
+        ),
+        (
+            "alerts.evaluate_interval_ms",
+            new.alerts.interval != running.alerts.interval,
+        ),
         ("data_dir", new.data_dir != running.data_dir),
         ("listen", new.listen != running.listen),
         (
@@ -85,4 +98,5 @@ async fn apply(broker: &Broker, running: &mut ValidConfig, new: ValidConfig) {
     // What was applied is what runs now; the rest still runs as before.
     running.log_level = new.log_level;
     running.topic_defaults = broker.topics.defaults();
+    running.alerts.rules = new.alerts.rules;
 }

@@ -43,3 +43,7 @@ pub const DELIVERY_EXPIRED: &str = "DELIVERY_EXPIRED";
 pub const ALREADY_SETTLED: &str = "ALREADY_SETTLED";
 /// An ack or nack named an offset its lease never held.
 pub const NOT_LEASED: &str = "NOT_LEASED";
+/// No alert has the given id.
+pub const ALERT_NOT_FOUND: &str = "ALERT_NOT_FOUND";
+/// Only a firing alert can be acknowledged.
+pub const ALERT_NOT_FIRING: &str = "ALERT_NOT_FIRING";

@@ -40,6 +40,25 @@ max_fetch_bytes = 16777216
 # How long a graceful shutdown may take before mqd exits anyway.
 shutdown_timeout_ms = 20000
 
+[alerts]
+# How often alert rules are evaluated.
+evaluate_interval_ms = 5000
+# Firing and resolving alerts are POSTed as JSON to each URL (http only),
+# retried with backoff until delivered.
+webhooks = []
+# Rules. With none here, the defaults in docs/alerts.md apply; naming any
+# replaces all of them. Metrics: group_lag_records, group_lag_seconds,
+# group_stalled, group_stopped, retention_breach_records,
+# partition_skew_ratio, disk_used_percent, produce_p99_ms,
+# queue_dead_lettered. A rule fires when the value stays above threshold
+# for the duration.
+# [[alerts.rules]]
+# name = "billing-lag"
+# metric = "group_lag_records"
+# threshold = 10000
+# for = "5m"
+# severity = "warning"   # info, warning or critical
+
 # Defaults for every topic's config; per-topic settings override them.
 [topic_defaults]
 # "retention.ms" = 604800000

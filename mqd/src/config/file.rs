@@ -18,6 +18,7 @@ pub struct ConfigFile {
     pub log: LogSection,
     pub storage: StorageSection,
     pub limits: LimitsSection,
+    pub alerts: AlertsSection,
     /// Broker-wide defaults for topic configs (keys as in `mqctl topic create --config`).
     pub topic_defaults: BTreeMap<String, toml::Value>,
 }
@@ -44,6 +45,37 @@ pub struct LimitsSection {
     pub shutdown_timeout_ms: u64,
 }
 
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertsSection {
+    pub evaluate_interval_ms: u64,
+    pub webhooks: Vec<String>,
+    pub rules: Vec<RuleFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    pub name: String,
+    pub metric: String,
+    /// A number (integer or float).
+    pub threshold: toml::Value,
+    #[serde(rename = "for", default)]
+    pub for_: String,
+    #[serde(default)]
+    pub severity: String,
+}
+
+impl Default for AlertsSection {
+    fn default() -> Self {
+        AlertsSection {
+            evaluate_interval_ms: 5000,
+            webhooks: Vec::new(),
+            rules: Vec::new(),
+        }
+    }
+}
+
 impl Default for ConfigFile {
     fn default() -> Self {
         ConfigFile {
@@ -56,6 +88,7 @@ impl Default for ConfigFile {
             log: LogSection::default(),
             storage: StorageSection::default(),
             limits: LimitsSection::default(),
+            alerts: AlertsSection::default(),
             topic_defaults: BTreeMap::new(),
         }
     }

@@ -8,6 +8,9 @@ use std::time::Duration;
 use thiserror::Error;
 
 use super::file::ConfigFile;
+use crate::alerts::rules::{Rule, RuleText};
+use crate::alerts::webhook::Webhook;
+use crate::alerts::AlertSettings;
 use crate::fsync::FsyncPolicy;
 use crate::topic_config::{self, TopicConfig};
 
@@ -59,6 +62,7 @@ pub struct ValidConfig {
     pub max_fetch_bytes: u32,
     pub shutdown_timeout: Duration,
     pub topic_defaults: BTreeMap<String, String>,
+    pub alerts: AlertSettings,
 }
 
 impl ConfigFile {
@@ -153,6 +157,7 @@ impl ConfigFile {
         }
         TopicConfig::parse(&topic_config::effective(&topic_defaults, &BTreeMap::new()))
             .map_err(|e| invalid("topic_defaults", "", &e.to_string()))?;
+        let alerts = self.alert_settings(&invalid)?;
         let peers = parse_peers(&self.peers).map_err(|e| invalid("peers", &self.peers, &e))?;
         if let Some(a) = &self.advertise {
             if a.rsplit_once(':')
@@ -179,6 +184,64 @@ impl ConfigFile {
             max_fetch_bytes: self.limits.max_fetch_bytes,
             shutdown_timeout: Duration::from_millis(self.limits.shutdown_timeout_ms),
             topic_defaults,
+            alerts,
+        })
+    }
+
+    fn alert_settings(
+        &self,
+        invalid: &dyn Fn(&'static str, &str, &str) -> ConfigError,
+    ) -> Result<AlertSettings, ConfigError> {
+        let a = &self.alerts;
+        if !(100..=3_600_000).contains(&a.evaluate_interval_ms) {
+            return Err(invalid(
+                "alerts.evaluate_interval_ms",
+                &a.evaluate_interval_ms.to_string(),
+                "from 100 to 3600000",
+            ));
+        }
+        let webhooks = a
+            .webhooks
+            .iter()
+            .map(|url| Webhook::parse(url).map_err(|why| invalid("alerts.webhooks", url, &why)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut rules = Vec::new();
+        for r in &a.rules {
+            let threshold = match &r.threshold {
+                toml::Value::Integer(i) => *i as f64,
+                toml::Value::Float(f) => *f,
+                other => {
+                    return Err(invalid(
+                        "alerts.rules.threshold",
+                        &other.to_string(),
+                        "a number",
+                    ))
+                }
+            };
+            let rule = Rule::parse(RuleText {
+                name: &r.name,
+                metric: &r.metric,
+                threshold,
+                for_: &r.for_,
+                severity: &r.severity,
+            })
+            .map_err(|why| invalid("alerts.rules", &r.name, &why))?;
+            if rules.iter().any(|x: &Rule| x.name == rule.name) {
+                return Err(invalid(
+                    "alerts.rules",
+                    &r.name,
+                    "a name used by one rule only",
+                ));
+            }
+            rules.push(rule);
+        }
+        if rules.is_empty() {
+            rules = crate::alerts::rules::defaults();
+        }
+        Ok(AlertSettings {
+            interval: Duration::from_millis(a.evaluate_interval_ms),
+            rules,
+            webhooks,
         })
     }
 }

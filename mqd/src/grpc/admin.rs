@@ -9,13 +9,14 @@ use tokio_stream::wrappers::ReceiverStream;
 use mq::proto::admin_server::Admin as AdminApi;
 use mq::proto::reset_offsets_request::To;
 use mq::proto::{
-    AddPartitionsRequest, AlterTopicConfigRequest, CreateTopicRequest, DeleteGroupRequest,
-    DeleteGroupResponse, DeleteTopicRequest, DeleteTopicResponse, DescribeGroupRequest,
-    DescribeTopicRequest, GroupDescription, GroupMember, GroupState as ProtoGroupState,
-    GroupSummary, ListGroupsRequest, ListGroupsResponse, ListTopicsRequest, ListTopicsResponse,
-    OffsetChange, PartitionDescription, PartitionLag, QueuePartition, QueueReceiver,
-    ResetOffsetsRequest, ResetOffsetsResponse, SetLogLevelRequest, SetLogLevelResponse,
-    StatsRequest, StatsSnapshot, TopicDescription, TopicSummary, WatchRequest,
+    AckAlertRequest, AddPartitionsRequest, Alert as ProtoAlert, AlertRule, AlterTopicConfigRequest,
+    CreateTopicRequest, DeleteGroupRequest, DeleteGroupResponse, DeleteTopicRequest,
+    DeleteTopicResponse, DescribeGroupRequest, DescribeTopicRequest, GroupDescription, GroupMember,
+    GroupState as ProtoGroupState, GroupSummary, ListAlertRulesRequest, ListAlertRulesResponse,
+    ListAlertsRequest, ListAlertsResponse, ListGroupsRequest, ListGroupsResponse,
+    ListTopicsRequest, ListTopicsResponse, OffsetChange, PartitionDescription, PartitionLag,
+    QueuePartition, QueueReceiver, ResetOffsetsRequest, ResetOffsetsResponse, SetLogLevelRequest,
+    SetLogLevelResponse, StatsRequest, StatsSnapshot, TopicDescription, TopicSummary, WatchRequest,
 };
 use tonic::{Request, Response, Status};
 
@@ -351,6 +352,64 @@ impl AdminApi for AdminService {
             }
             Err(e) => Err(Status::failed_precondition(e.to_string())),
         }
+    }
+
+    async fn list_alerts(
+        &self,
+        request: Request<ListAlertsRequest>,
+    ) -> Result<Response<ListAlertsResponse>, Status> {
+        let filter = super::alerts::state_filter(request.into_inner().state);
+        let alerts = self
+            .broker
+            .alerting
+            .list(filter)
+            .into_iter()
+            .map(super::alerts::alert)
+            .collect();
+        Ok(Response::new(ListAlertsResponse { alerts }))
+    }
+
+    async fn ack_alert(
+        &self,
+        request: Request<AckAlertRequest>,
+    ) -> Result<Response<ProtoAlert>, Status> {
+        let r = request.into_inner();
+        let alert = self
+            .broker
+            .alerting
+            .acknowledge(&r.id, &r.note)
+            .await
+            .map_err(to_status)?;
+        Ok(Response::new(super::alerts::alert(alert)))
+    }
+
+    async fn list_alert_rules(
+        &self,
+        _request: Request<ListAlertRulesRequest>,
+    ) -> Result<Response<ListAlertRulesResponse>, Status> {
+        let rules = self
+            .broker
+            .alerting
+            .rules()
+            .iter()
+            .map(super::alerts::rule_to_proto)
+            .collect();
+        Ok(Response::new(ListAlertRulesResponse { rules }))
+    }
+
+    async fn set_alert_rule(
+        &self,
+        request: Request<AlertRule>,
+    ) -> Result<Response<AlertRule>, Status> {
+        let rule =
+            super::alerts::rule_from_proto(&request.into_inner()).map_err(invalid_argument)?;
+        let rule = self
+            .broker
+            .alerting
+            .set_rule(rule)
+            .await
+            .map_err(to_status)?;
+        Ok(Response::new(super::alerts::rule_to_proto(&rule)))
     }
 
     async fn create_topic(

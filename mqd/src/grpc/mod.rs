@@ -5,6 +5,7 @@
 //! `status`) into responses; no broker logic lives here.
 
 mod admin;
+mod alerts;
 mod data;
 pub mod metrics_layer;
 mod produce_stream;

@@ -47,6 +47,8 @@ pub fn to_status(err: BrokerError) -> Status {
             metadata.insert("members".to_string(), members.to_string());
             (Code::FailedPrecondition, reason::GROUP_NOT_EMPTY)
         }
+        BrokerError::AlertNotFound(_) => (Code::NotFound, reason::ALERT_NOT_FOUND),
+        BrokerError::AlertNotFiring { .. } => (Code::FailedPrecondition, reason::ALERT_NOT_FIRING),
         BrokerError::GroupTypeMismatch { kind, .. } => {
             metadata.insert("kind".to_string(), kind.to_string());
             (Code::FailedPrecondition, reason::GROUP_TYPE_MISMATCH)

@@ -1,0 +1,188 @@
+//! The value of each rule's metric per subject, from the same figures
+//! Stats reports (one snapshot per round).
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use super::rules::{Metric, Rule};
+use super::Observation;
+use crate::broker::Broker;
+use crate::stats::{self, lag::LagStatus};
+
+/// How far back `queue_dead_lettered` counts.
+const DEAD_LETTER_WINDOW_MS: i64 = 10 * 60 * 1000;
+
+/// What evaluation remembers between rounds.
+#[derive(Debug, Default)]
+pub struct Memory {
+    /// Per queue subject: (time, dead-lettered total) over the window.
+    dead_letters: HashMap<String, VecDeque<(i64, u64)>>,
+    /// Produce latency bucket counts at the previous round.
+    produce_buckets: Vec<u64>,
+}
+
+pub async fn observe(broker: &Broker, rules: &[Rule]) -> Vec<(Rule, Observation)> {
+    let report = stats::snapshot(broker, &[]).await;
+    let now_ms = mq::record::now_ms();
+    let mut out = Vec::new();
+    let mut push = |rule: &Rule, subject: String, value: f64, message: String| {
+        out.push((
+            rule.clone(),
+            Observation {
+                subject,
+                value,
+                message,
+            },
+        ));
+    };
+    // Values that need memory are computed once per round.
+    let p99_ms = {
+        let mut memory = broker.alerting.memory.lock();
+        broker
+            .instruments
+            .produce_p99_ms_since(&mut memory.produce_buckets)
+    };
+    let dead_letters = dead_letter_increases(broker, now_ms);
+    for rule in rules {
+        match rule.metric {
+            Metric::GroupLagRecords => {
+                for g in &report.groups {
+                    push(
+                        rule,
+                        format!("group {}", g.group),
+                        g.total_lag as f64,
+                        format!("group {} lags {} record(s)", g.group, g.total_lag),
+                    );
+                }
+            }
+            Metric::GroupLagSeconds => {
+                for g in &report.groups {
+                    push(
+                        rule,
+                        format!("group {}", g.group),
+                        g.max_lag_secs,
+                        format!(
+                            "group {}'s oldest unread record is {:.0}s old",
+                            g.group, g.max_lag_secs
+                        ),
+                    );
+                }
+            }
+            Metric::GroupStalled | Metric::GroupStopped => {
+                let wanted = if rule.metric == Metric::GroupStalled {
+                    LagStatus::Stalled
+                } else {
+                    LagStatus::Stopped
+                };
+                for g in &report.groups {
+                    let value = if g.status == wanted { 1.0 } else { 0.0 };
+                    push(
+                        rule,
+                        format!("group {}", g.group),
+                        value,
+                        format!("group {}: {}", g.group, g.reason),
+                    );
+                }
+            }
+            Metric::RetentionBreachRecords => {
+                for g in &report.groups {
+                    for p in &g.partitions {
+                        let Some(committed) = p.committed else {
+                            continue;
+                        };
+                        let log_start = broker
+                            .topics
+                            .partition(&p.topic, p.partition)
+                            .map_or(committed, |(_, part)| part.state().log_start);
+                        let lost = (log_start - committed).max(0);
+                        push(rule, format!("group {} partition {}/{}", g.group, p.topic, p.partition), lost as f64,
+                            format!("group {} committed {} on {}/{}, but retention deleted everything below {}: {} record(s) it will never read",
+                                g.group, committed, p.topic, p.partition, log_start, lost));
+                    }
+                }
+            }
+            Metric::PartitionSkewRatio => {
+                let mut by_topic: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+                for p in &report.partitions {
+                    by_topic
+                        .entry(p.topic.as_str())
+                        .or_default()
+                        .push(p.rates.records_in_per_sec);
+                }
+                for (topic, mut rates) in by_topic {
+                    if rates.len() < 3 {
+                        continue;
+                    }
+                    rates.sort_by(|a, b| a.total_cmp(b));
+                    let max = rates[rates.len() - 1];
+                    if max < 10.0 {
+                        continue; // too little traffic to call it skew
+                    }
+                    let median = rates[rates.len() / 2].max(1.0);
+                    let ratio = max / median;
+                    push(rule, format!("topic {topic}"), ratio,
+                        format!("topic {topic}: the busiest partition takes {max:.0} rec/s, {ratio:.1}x the median"));
+                }
+            }
+            Metric::DiskUsedPercent => {
+                let b = &report.broker;
+                if b.disk_total_bytes > 0 {
+                    let used = b.disk_total_bytes.saturating_sub(b.disk_free_bytes) as f64;
+                    let percent = used * 100.0 / b.disk_total_bytes as f64;
+                    push(
+                        rule,
+                        format!("broker {}", broker.identity.node_id),
+                        percent,
+                        format!("the data directory's disk is {percent:.1}% used"),
+                    );
+                }
+            }
+            Metric::ProduceP99Ms => {
+                if let Some(ms) = p99_ms {
+                    push(
+                        rule,
+                        format!("broker {}", broker.identity.node_id),
+                        ms,
+                        format!("produce p99 latency is {ms:.1} ms"),
+                    );
+                }
+            }
+            Metric::QueueDeadLettered => {
+                for (subject, increase) in &dead_letters {
+                    push(
+                        rule,
+                        subject.clone(),
+                        *increase as f64,
+                        format!(
+                            "{subject}: {increase} record(s) dead-lettered in the last 10 minutes"
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Dead letters per queue subject over the last 10 minutes.
+fn dead_letter_increases(broker: &Broker, now_ms: i64) -> Vec<(String, u64)> {
+    let reports = broker.queues.ledger_reports();
+    let mut memory = broker.alerting.memory.lock();
+    let mut out = Vec::new();
+    for (group, topic, partition, report) in reports {
+        let subject = format!("queue {group} partition {topic}/{partition}");
+        let history = memory.dead_letters.entry(subject.clone()).or_default();
+        history.push_back((now_ms, report.counters.dead_lettered));
+        while history
+            .front()
+            .is_some_and(|(at, _)| now_ms - at > DEAD_LETTER_WINDOW_MS)
+        {
+            history.pop_front();
+        }
+        let oldest = history.front().map_or(0, |(_, n)| *n);
+        out.push((
+            subject,
+            report.counters.dead_lettered.saturating_sub(oldest),
+        ));
+    }
+    out
+}
