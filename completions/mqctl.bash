@@ -3098,7 +3098,7 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__topic__subcmd__list)
-            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version"
+            opts="-o -q -h -V --internal --server --context --output --quiet --timeout --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -86,6 +86,7 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subco
 wide\t''
 json\t''"
 complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from list" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from list" -l internal -d 'Also list internal topics (names starting with "__")'
 complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from list" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand topic; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'

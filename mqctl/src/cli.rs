@@ -147,6 +147,9 @@ pub enum TopicCommand {
     List {
         #[arg(default_value = "")]
         filter: String,
+        /// Also list internal topics (names starting with "__")
+        #[arg(long)]
+        internal: bool,
     },
     /// Configs and per-partition offsets, size, leader, replicas and ISR
     Describe { name: String },

@@ -98,6 +98,12 @@ fn print(s: &Session, snap: &StatsSnapshot) -> Result<()> {
         human_bytes(r.bytes_out_per_sec as u64),
         snap.window_ms as f64 / 1000.0
     ))?;
+    if let Some(c) = b.canary.filter(|c| c.sent > 0 || c.failures > 0) {
+        write_out(&format!(
+            "Canary: sent {}, received {}, lost {}, duplicated {}, failures {}, latency {:.1} ms\n",
+            c.sent, c.received, c.lost, c.duplicated, c.failures, c.last_latency_ms
+        ))?;
+    }
     let mut parts = Table::new(["TOPIC", "PARTITION", "HW", "SIZE", "IN REC/S", "OUT REC/S"]);
     for p in &snap.partitions {
         let r = p.rates.unwrap_or_default();
@@ -149,6 +155,10 @@ fn snapshot_json(snap: &StatsSnapshot) -> Value {
             "connections": b.connections, "data_bytes": b.data_bytes,
             "disk_free_bytes": b.disk_free_bytes, "disk_total_bytes": b.disk_total_bytes,
             "rates": rates(&b.rates),
+            "canary": b.canary.map(|c| json!({
+                "sent": c.sent, "received": c.received, "lost": c.lost,
+                "duplicated": c.duplicated, "failures": c.failures, "last_latency_ms": c.last_latency_ms,
+            })),
         },
         "partitions": snap.partitions.iter().map(|p| json!({
             "topic": p.topic, "partition": p.partition,

@@ -34,7 +34,7 @@ pub async fn run(s: &Session, command: TopicCommand) -> Result<()> {
             )
             .await
         }
-        TopicCommand::List { filter } => list(s, &filter).await,
+        TopicCommand::List { filter, internal } => list(s, &filter, internal).await,
         TopicCommand::Describe { name } => {
             let admin = s.admin().await?;
             let d = s.call(admin.describe_topic(&name)).await?;
@@ -153,9 +153,23 @@ async fn create(
     s.out.json(&description_json(&d))
 }
 
-async fn list(s: &Session, filter: &str) -> Result<()> {
-    let admin = s.admin().await?;
-    let topics = s.call(admin.list_topics(filter)).await?;
+async fn list(s: &Session, filter: &str, internal: bool) -> Result<()> {
+    let client = s.client().await?;
+    let request = mq::proto::ListTopicsRequest {
+        filter: filter.to_string(),
+        include_internal: internal,
+    };
+    let topics = s
+        .call(async {
+            Ok(client
+                .admin_raw()
+                .list_topics(request)
+                .await
+                .map_err(mq::Error::from)?
+                .into_inner()
+                .topics)
+        })
+        .await?;
     let mut table = Table::new(["NAME", "PARTITIONS", "REPLICATION"]);
     let mut out = Vec::new();
     for t in &topics {

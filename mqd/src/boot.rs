@@ -114,6 +114,7 @@ pub async fn run(
     let (alerting, webhooks) = crate::alerts::Alerting::open(meta.clone(), &config.alerts)?;
     let broker = Arc::new(Broker {
         alerting,
+        canary: Default::default(),
         topics,
         groups: crate::groups::Groups::new(meta.clone()),
         queues: crate::queues::Queues::open(meta.clone())?,
@@ -213,6 +214,14 @@ pub async fn run(
         "mqd ready"
     );
     crate::systemd::ready(&format!("serving on {bound}, metrics on {metrics_bound}"));
+    if let Some(every) = config.canary_interval {
+        tokio::spawn(crate::canary::run(
+            broker.clone(),
+            format!("http://{bound}"),
+            every,
+            shutdown.clone(),
+        ));
+    }
     if let Some(every) = crate::systemd::watchdog_interval() {
         tracing::info!(
             interval_ms = every.as_millis() as u64,

@@ -53,6 +53,8 @@ pub struct Broker {
     pub topics: Topics,
     pub groups: Groups,
     pub queues: Queues,
+    /// The built-in canary's figures.
+    pub canary: crate::canary::CanaryStats,
     /// Alert rules, alerts and their notifications.
     pub alerting: crate::alerts::Alerting,
     /// Samples behind the rates and lag trends of Stats.

@@ -37,6 +37,9 @@ pub struct Cli {
     /// fsync policy: always, interval:<ms> or never [default: interval:1000]
     #[arg(long, env = "MQD_FSYNC")]
     pub fsync: Option<String>,
+    /// Canary interval in ms; 0 turns the built-in canary off [default: 1000]
+    #[arg(long, env = "MQD_CANARY_INTERVAL_MS")]
+    pub canary_interval_ms: Option<u64>,
     /// Log level or tracing filter [default: info]
     #[arg(long, env = "MQD_LOG_LEVEL")]
     pub log_level: Option<String>,
@@ -86,6 +89,9 @@ impl Cli {
         }
         if let Some(v) = &self.fsync {
             config.storage.fsync = v.clone();
+        }
+        if let Some(v) = self.canary_interval_ms {
+            config.canary.interval_ms = v;
         }
         if let Some(v) = &self.log_level {
             config.log.level = v.clone();

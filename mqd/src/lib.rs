@@ -10,6 +10,7 @@
 pub mod alerts;
 pub mod boot;
 pub mod broker;
+pub mod canary;
 pub mod cli;
 pub mod config;
 pub mod data_dir;

@@ -290,6 +290,11 @@ fn spawn(
         .arg("--data-dir")
         .arg(dir.data())
         .args(["--metrics-listen", "127.0.0.1:0"]);
+    // The canary's own topic and traffic would blur every other test's
+    // figures; its own test turns it on.
+    if !args.contains(&"--canary-interval-ms") {
+        command.args(["--canary-interval-ms", "0"]);
+    }
     if let Some(text) = config {
         let path = dir.path().join(format!("mqd-{seq}.toml"));
         std::fs::write(&path, text).unwrap();

@@ -18,6 +18,8 @@ pub struct Memory {
     dead_letters: HashMap<String, VecDeque<(i64, u64)>>,
     /// Produce latency bucket counts at the previous round.
     produce_buckets: Vec<u64>,
+    /// (time, canary failures + lost) over the window.
+    canary: VecDeque<(i64, u64)>,
 }
 
 pub async fn observe(broker: &Broker, rules: &[Rule]) -> Vec<(Rule, Observation)> {
@@ -42,6 +44,7 @@ pub async fn observe(broker: &Broker, rules: &[Rule]) -> Vec<(Rule, Observation)
             .produce_p99_ms_since(&mut memory.produce_buckets)
     };
     let dead_letters = dead_letter_increases(broker, now_ms);
+    let canary_failures = canary_failures(broker, now_ms);
     for rule in rules {
         match rule.metric {
             Metric::GroupLagRecords => {
@@ -146,6 +149,10 @@ pub async fn observe(broker: &Broker, rules: &[Rule]) -> Vec<(Rule, Observation)
                     );
                 }
             }
+            Metric::CanaryFailures => {
+                push(rule, format!("broker {}", broker.identity.node_id), canary_failures as f64,
+                    format!("the canary failed or lost {canary_failures} record(s) in the last 10 minutes"));
+            }
             Metric::QueueDeadLettered => {
                 for (subject, increase) in &dead_letters {
                     push(
@@ -161,6 +168,22 @@ pub async fn observe(broker: &Broker, rules: &[Rule]) -> Vec<(Rule, Observation)
         }
     }
     out
+}
+
+/// Canary failures and lost records over the last 10 minutes.
+fn canary_failures(broker: &Broker, now_ms: i64) -> u64 {
+    use std::sync::atomic::Ordering::Relaxed;
+    let total = broker.canary.failures.load(Relaxed) + broker.canary.lost.load(Relaxed);
+    let mut memory = broker.alerting.memory.lock();
+    memory.canary.push_back((now_ms, total));
+    while memory
+        .canary
+        .front()
+        .is_some_and(|(at, _)| now_ms - at > DEAD_LETTER_WINDOW_MS)
+    {
+        memory.canary.pop_front();
+    }
+    total.saturating_sub(memory.canary.front().map_or(total, |(_, n)| *n))
 }
 
 /// Dead letters per queue subject over the last 10 minutes.

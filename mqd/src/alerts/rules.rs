@@ -19,10 +19,11 @@ pub enum Metric {
     DiskUsedPercent,
     ProduceP99Ms,
     QueueDeadLettered,
+    CanaryFailures,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 9] = [
+    pub const ALL: [Metric; 10] = [
         Metric::GroupLagRecords,
         Metric::GroupLagSeconds,
         Metric::GroupStalled,
@@ -32,6 +33,7 @@ impl Metric {
         Metric::DiskUsedPercent,
         Metric::ProduceP99Ms,
         Metric::QueueDeadLettered,
+        Metric::CanaryFailures,
     ];
 
     pub fn name(self) -> &'static str {
@@ -45,6 +47,7 @@ impl Metric {
             Metric::DiskUsedPercent => "disk_used_percent",
             Metric::ProduceP99Ms => "produce_p99_ms",
             Metric::QueueDeadLettered => "queue_dead_lettered",
+            Metric::CanaryFailures => "canary_failures",
         }
     }
 

@@ -40,6 +40,12 @@ max_fetch_bytes = 16777216
 # How long a graceful shutdown may take before mqd exits anyway.
 shutdown_timeout_ms = 20000
 
+[canary]
+# Every interval mqd produces a record to its internal topic __mq_canary
+# through its own gRPC listener and reads it back, measuring end-to-end
+# latency and lost or duplicated records. 0 turns it off.
+interval_ms = 1000
+
 [alerts]
 # How often alert rules are evaluated.
 evaluate_interval_ms = 5000
@@ -50,7 +56,7 @@ webhooks = []
 # replaces all of them. Metrics: group_lag_records, group_lag_seconds,
 # group_stalled, group_stopped, retention_breach_records,
 # partition_skew_ratio, disk_used_percent, produce_p99_ms,
-# queue_dead_lettered. A rule fires when the value stays above threshold
+# queue_dead_lettered, canary_failures. A rule fires when the value stays above threshold
 # for the duration.
 # [[alerts.rules]]
 # name = "billing-lag"

@@ -19,6 +19,7 @@ pub struct ConfigFile {
     pub storage: StorageSection,
     pub limits: LimitsSection,
     pub alerts: AlertsSection,
+    pub canary: CanarySection,
     /// Broker-wide defaults for topic configs (keys as in `mqctl topic create --config`).
     pub topic_defaults: BTreeMap<String, toml::Value>,
 }
@@ -66,6 +67,18 @@ pub struct RuleFile {
     pub severity: String,
 }
 
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CanarySection {
+    pub interval_ms: u64,
+}
+
+impl Default for CanarySection {
+    fn default() -> Self {
+        CanarySection { interval_ms: 1000 }
+    }
+}
+
 impl Default for AlertsSection {
     fn default() -> Self {
         AlertsSection {
@@ -89,6 +102,7 @@ impl Default for ConfigFile {
             storage: StorageSection::default(),
             limits: LimitsSection::default(),
             alerts: AlertsSection::default(),
+            canary: CanarySection::default(),
             topic_defaults: BTreeMap::new(),
         }
     }

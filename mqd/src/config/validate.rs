@@ -63,6 +63,8 @@ pub struct ValidConfig {
     pub shutdown_timeout: Duration,
     pub topic_defaults: BTreeMap<String, String>,
     pub alerts: AlertSettings,
+    /// None: the canary is off.
+    pub canary_interval: Option<Duration>,
 }
 
 impl ConfigFile {
@@ -158,6 +160,17 @@ impl ConfigFile {
         TopicConfig::parse(&topic_config::effective(&topic_defaults, &BTreeMap::new()))
             .map_err(|e| invalid("topic_defaults", "", &e.to_string()))?;
         let alerts = self.alert_settings(&invalid)?;
+        let canary_interval = match self.canary.interval_ms {
+            0 => None,
+            ms if (100..=3_600_000).contains(&ms) => Some(Duration::from_millis(ms)),
+            ms => {
+                return Err(invalid(
+                    "canary.interval_ms",
+                    &ms.to_string(),
+                    "0 (off) or from 100 to 3600000",
+                ))
+            }
+        };
         let peers = parse_peers(&self.peers).map_err(|e| invalid("peers", &self.peers, &e))?;
         if let Some(a) = &self.advertise {
             if a.rsplit_once(':')
@@ -185,6 +198,7 @@ impl ConfigFile {
             shutdown_timeout: Duration::from_millis(self.limits.shutdown_timeout_ms),
             topic_defaults,
             alerts,
+            canary_interval,
         })
     }
 

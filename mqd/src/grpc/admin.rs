@@ -435,14 +435,15 @@ impl AdminApi for AdminService {
         &self,
         request: Request<ListTopicsRequest>,
     ) -> Result<Response<ListTopicsResponse>, Status> {
-        let filter = request.into_inner().filter;
+        let r = request.into_inner();
         let topics = self
             .broker
             .topics
             .list()
             .iter()
             .map(|t| t.record())
-            .filter(|r| r.name.contains(&filter))
+            .filter(|t| t.name.contains(&r.filter))
+            .filter(|t| r.include_internal || !t.name.starts_with("__"))
             .map(|r| TopicSummary {
                 name: r.name,
                 partitions: r.partitions,

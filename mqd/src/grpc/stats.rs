@@ -28,6 +28,7 @@ pub async fn snapshot(broker: &Broker, groups: &[String]) -> StatsSnapshot {
             disk_free_bytes: r.broker.disk_free_bytes,
             disk_total_bytes: r.broker.disk_total_bytes,
             rates: Some(rates(&r.broker.rates)),
+            canary: Some(canary(&broker.canary)),
         }),
         partitions: r
             .partitions
@@ -77,6 +78,18 @@ pub async fn snapshot(broker: &Broker, groups: &[String]) -> StatsSnapshot {
                     .collect(),
             })
             .collect(),
+    }
+}
+
+fn canary(c: &crate::canary::CanaryStats) -> mq::proto::CanaryStats {
+    use std::sync::atomic::Ordering::Relaxed;
+    mq::proto::CanaryStats {
+        sent: c.sent.load(Relaxed),
+        received: c.received.load(Relaxed),
+        lost: c.lost.load(Relaxed),
+        duplicated: c.duplicated.load(Relaxed),
+        failures: c.failures.load(Relaxed),
+        last_latency_ms: c.last_latency_us.load(Relaxed) as f64 / 1000.0,
     }
 }
 

@@ -128,6 +128,44 @@ impl Collector for BrokerCollector {
             )?;
         }
 
+        let c = &broker.canary;
+        let load = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
+        counter(
+            &mut e,
+            "mq_canary_sent",
+            "Canary records produced and acknowledged",
+            None,
+            [(Vec::new(), load(&c.sent))],
+        )?;
+        counter(
+            &mut e,
+            "mq_canary_received",
+            "Canary records read back",
+            None,
+            [(Vec::new(), load(&c.received))],
+        )?;
+        counter(
+            &mut e,
+            "mq_canary_lost",
+            "Canary records never read back (a gap in the sequence)",
+            None,
+            [(Vec::new(), load(&c.lost))],
+        )?;
+        counter(
+            &mut e,
+            "mq_canary_duplicated",
+            "Canary records read back twice",
+            None,
+            [(Vec::new(), load(&c.duplicated))],
+        )?;
+        counter(
+            &mut e,
+            "mq_canary_failures",
+            "Canary produces or reads that failed",
+            None,
+            [(Vec::new(), load(&c.failures))],
+        )?;
+
         let rows =
             |f: fn(&PartitionRow) -> i64| partitions.iter().map(move |p| (p.labels.clone(), f(p)));
         gauge(
@@ -365,8 +403,12 @@ fn counter<V: EncodeCounterValue>(
 ) -> Result<(), fmt::Error> {
     let mut m = e.encode_descriptor(name, help, unit, MetricType::Counter)?;
     for (labels, value) in rows {
-        m.encode_family(&labels)?
-            .encode_counter::<NoLabelSet, _, u64>(&value, None::<&Exemplar<NoLabelSet, u64>>)?;
+        if labels.is_empty() {
+            m.encode_counter::<NoLabelSet, _, u64>(&value, None::<&Exemplar<NoLabelSet, u64>>)?;
+        } else {
+            m.encode_family(&labels)?
+                .encode_counter::<NoLabelSet, _, u64>(&value, None::<&Exemplar<NoLabelSet, u64>>)?;
+        }
     }
     Ok(())
 }

@@ -50,6 +50,11 @@ pub fn registry(broker: &Arc<Broker>) -> Registry {
         "Client connections accepted since start",
         i.connections_accepted.clone(),
     );
+    r.register(
+        "mq_canary_latency_seconds",
+        "The built-in canary's send-to-receipt time, through this broker's own gRPC listener",
+        broker.canary.latency.clone(),
+    );
     r.register_collector(Box::new(collector::BrokerCollector::new(broker)));
     r
 }

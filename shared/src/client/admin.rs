@@ -120,6 +120,7 @@ impl Admin {
     pub async fn list_topics(&self, filter: &str) -> Result<Vec<TopicSummary>> {
         let request = ListTopicsRequest {
             filter: filter.to_string(),
+            include_internal: false,
         };
         Ok(self
             .inner
