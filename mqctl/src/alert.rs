@@ -39,6 +39,19 @@ fn age(since_ms: i64) -> String {
     }
 }
 
+async fn list_rules(s: &Session, client: &mq::Client) -> Result<Vec<AlertRule>> {
+    s.call(async {
+        Ok(client
+            .admin_raw()
+            .list_alert_rules(ListAlertRulesRequest {})
+            .await
+            .map_err(mq::Error::from)?
+            .into_inner()
+            .rules)
+    })
+    .await
+}
+
 pub async fn run(s: &Session, command: AlertCommand) -> Result<()> {
     let client = s.client().await?;
     match command {
@@ -95,17 +108,7 @@ pub async fn run(s: &Session, command: AlertCommand) -> Result<()> {
             s.out.json(&alert_json(&a))
         }
         AlertCommand::Rules(RulesCommand::List) => {
-            let rules = s
-                .call(async {
-                    Ok(client
-                        .admin_raw()
-                        .list_alert_rules(ListAlertRulesRequest {})
-                        .await
-                        .map_err(mq::Error::from)?
-                        .into_inner()
-                        .rules)
-                })
-                .await?;
+            let rules = list_rules(s, &client).await?;
             let mut table = Table::new(["NAME", "METRIC", "THRESHOLD", "FOR", "SEVERITY"]);
             for r in &rules {
                 table.row([
@@ -134,16 +137,7 @@ pub async fn run(s: &Session, command: AlertCommand) -> Result<()> {
                 r#for: for_,
                 severity,
             };
-            let current = s
-                .call(async {
-                    Ok(client
-                        .admin_raw()
-                        .list_alert_rules(ListAlertRulesRequest {})
-                        .await
-                        .map_err(mq::Error::from)?
-                        .into_inner()
-                        .rules)
-                })
+            let current = list_rules(s, &client)
                 .await?
                 .into_iter()
                 .find(|r| r.name == rule.name);

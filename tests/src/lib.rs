@@ -335,6 +335,40 @@ pub async fn wait_for<T>(
     }
 }
 
+/// Commits `offset` for `topic`/`partition` as `member_id` of `group`,
+/// retrying until the broker has given the member the partition.
+pub async fn commit_when_assigned(
+    client: &mq::Client,
+    group: &str,
+    member_id: &str,
+    topic: &str,
+    partition: u32,
+    offset: i64,
+) {
+    wait_for(
+        Duration::from_secs(30),
+        "the commit to be accepted",
+        async || {
+            let request = mq::proto::CommitOffsetsRequest {
+                group: group.to_string(),
+                member_id: member_id.to_string(),
+                offsets: vec![mq::proto::OffsetCommit {
+                    topic: topic.to_string(),
+                    partition,
+                    offset,
+                    metadata: String::new(),
+                }],
+            };
+            let ok = client.broker().commit_offsets(request).await.is_ok();
+            if !ok {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            ok.then_some(())
+        },
+    )
+    .await;
+}
+
 /// Reads a partition from `from` to its high watermark with plain fetches,
 /// returning the raw batch bytes and the decoded records.
 pub async fn read_partition(

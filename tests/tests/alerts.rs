@@ -9,11 +9,9 @@ use std::net::TcpListener;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use mq::proto::{
-    AckAlertRequest, AlertRule, AlertState, CommitOffsetsRequest, ListAlertsRequest, OffsetCommit,
-};
+use mq::proto::{AckAlertRequest, AlertRule, AlertState, ListAlertsRequest};
 use mq::{Admin, Client, GroupConfig, GroupConsumer, Producer, ProducerConfig, Record};
-use mq_tests::{wait_for, DataDir, Mqd};
+use mq_tests::{commit_when_assigned, wait_for, DataDir, Mqd};
 use tonic::Code;
 
 fn config(webhook_port: u16) -> String {
@@ -84,25 +82,7 @@ async fn alert(client: &Client, id: &str) -> Option<mq::proto::Alert> {
 }
 
 async fn commit(client: &Client, member: &GroupConsumer, offset: i64) {
-    let member_id = member.member_id();
-    wait_for(Duration::from_secs(30), "the commit", async || {
-        let request = CommitOffsetsRequest {
-            group: "g".into(),
-            member_id: member_id.clone(),
-            offsets: vec![OffsetCommit {
-                topic: "t".into(),
-                partition: 0,
-                offset,
-                metadata: String::new(),
-            }],
-        };
-        let ok = client.broker().commit_offsets(request).await.is_ok();
-        if !ok {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        ok.then_some(())
-    })
-    .await;
+    commit_when_assigned(client, "g", &member.member_id(), "t", 0, offset).await;
 }
 
 #[tokio::test]

@@ -7,12 +7,9 @@
 use std::time::Duration;
 
 use futures::StreamExt;
-use mq::proto::{
-    CommitOffsetsRequest, GroupStats, LagStatus, OffsetCommit, StatsRequest, StatsSnapshot,
-    WatchRequest,
-};
+use mq::proto::{GroupStats, LagStatus, StatsRequest, StatsSnapshot, WatchRequest};
 use mq::{Admin, Client, GroupConfig, GroupConsumer, Producer, ProducerConfig, Record};
-use mq_tests::{wait_for, DataDir, Mqd};
+use mq_tests::{commit_when_assigned, wait_for, DataDir, Mqd};
 use tonic::Code;
 
 async fn stats(client: &Client) -> StatsSnapshot {
@@ -33,31 +30,7 @@ async fn group(client: &Client, name: &str) -> Option<GroupStats> {
 }
 
 async fn commit(client: &Client, member: &GroupConsumer, offset: i64) {
-    let member_id = member.member_id();
-    wait_for(
-        Duration::from_secs(30),
-        "the commit to be accepted",
-        async || {
-            let request = CommitOffsetsRequest {
-                group: "g".into(),
-                member_id: member_id.clone(),
-                offsets: vec![OffsetCommit {
-                    topic: "t".into(),
-                    partition: 0,
-                    offset,
-                    metadata: String::new(),
-                }],
-            };
-            match client.broker().commit_offsets(request).await {
-                Ok(_) => Some(()),
-                Err(_) => {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    None
-                }
-            }
-        },
-    )
-    .await;
+    commit_when_assigned(client, "g", &member.member_id(), "t", 0, offset).await;
 }
 
 #[tokio::test]
