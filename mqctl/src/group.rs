@@ -2,7 +2,9 @@
 //! with deliveries), reset-offsets, delete.
 
 use mq::client::admin::ResetTo;
-use mq::proto::{GroupDescription, GroupState};
+use mq::proto::{
+    GroupDescription, GroupPartitionStats, GroupState, GroupStats, LagTrend, StatsRequest,
+};
 use serde_json::{json, Value};
 
 use crate::cli::{GroupCommand, Output, ResetArgs};
@@ -16,7 +18,12 @@ pub async fn run(s: &Session, command: GroupCommand) -> Result<()> {
         GroupCommand::Check { groups } => crate::stats::check(s, &groups).await,
         GroupCommand::Describe { group } => {
             let d = describe(s, &group).await?;
-            print_description(s, &d)
+            let lag = if d.kind == "queue" {
+                None
+            } else {
+                lag_stats(s, &group).await?
+            };
+            print_description(s, &d, lag.as_ref())
         }
         GroupCommand::ResetOffsets(args) => {
             if args.execute {
@@ -106,7 +113,64 @@ async fn describe(s: &Session, group: &str) -> Result<GroupDescription> {
     }
 }
 
-fn description_json(d: &GroupDescription) -> Value {
+/// The broker's lag evaluation of a consumer group (Admin Stats).
+async fn lag_stats(s: &Session, group: &str) -> Result<Option<GroupStats>> {
+    let client = s.client().await?;
+    let request = StatsRequest {
+        groups: vec![group.to_string()],
+    };
+    let snapshot = s
+        .call(async {
+            Ok(client
+                .admin_raw()
+                .stats(request)
+                .await
+                .map_err(mq::Error::from)?
+                .into_inner())
+        })
+        .await?;
+    Ok(snapshot.groups.into_iter().find(|g| g.group == group))
+}
+
+fn partition_lag<'a>(
+    lag: Option<&'a GroupStats>,
+    topic: &str,
+    partition: u32,
+) -> Option<&'a GroupPartitionStats> {
+    lag?.partitions
+        .iter()
+        .find(|p| p.topic == topic && p.partition == partition)
+}
+
+fn trend_name(t: i32) -> &'static str {
+    match LagTrend::try_from(t) {
+        Ok(LagTrend::Growing) => "growing",
+        Ok(LagTrend::Shrinking) => "shrinking",
+        _ => "steady",
+    }
+}
+
+fn description_json(d: &GroupDescription, lag: Option<&GroupStats>) -> Value {
+    let mut doc = description_json_base(d);
+    if let Some(g) = lag {
+        doc["lag_status"] = json!(crate::stats::status_name(g.status));
+        doc["lag_reason"] = json!(g.reason);
+        doc["max_lag_seconds"] = json!(g.max_lag_seconds);
+    }
+    if let Some(parts) = doc["partitions"].as_array_mut() {
+        for (p, row) in d.partitions.iter().zip(parts.iter_mut()) {
+            if let Some(l) = partition_lag(lag, &p.topic, p.partition) {
+                row["lag_seconds"] = json!(l.lag_seconds);
+                row["lag_status"] = json!(crate::stats::status_name(l.status));
+                row["trend"] = json!(trend_name(l.trend));
+                row["time_to_drain_seconds"] = json!(l.time_to_drain_seconds);
+            }
+        }
+    }
+    doc
+}
+
+fn description_json_base(d: &GroupDescription) -> Value {
     json!({
         "group": d.group,
         "kind": d.kind,
@@ -158,9 +222,9 @@ fn description_json(d: &GroupDescription) -> Value {
     })
 }
 
-fn print_description(s: &Session, d: &GroupDescription) -> Result<()> {
+fn print_description(s: &Session, d: &GroupDescription, lag: Option<&GroupStats>) -> Result<()> {
     if s.out.mode == Output::Json {
-        return s.out.json(&description_json(d));
+        return s.out.json(&description_json(d, lag));
     }
     if s.out.quiet {
         return Ok(());
@@ -233,8 +297,15 @@ fn print_description(s: &Session, d: &GroupDescription) -> Result<()> {
         }
         return write_out(&parts.render(s.out.color));
     }
+    let status = lag.map_or(String::new(), |g| {
+        format!(
+            "Lag status: {} ({})\n",
+            crate::stats::status_name(g.status),
+            g.reason
+        )
+    });
     write_out(&format!(
-        "Group:      {}\nKind:       consumer\nState:      {}\nGeneration: {}\nAssignor:   {}\nMembers:    {}\nTotal lag:  {}\n",
+        "Group:      {}\nKind:       consumer\nState:      {}\nGeneration: {}\nAssignor:   {}\nMembers:    {}\nTotal lag:  {}\n{status}",
         d.group,
         state_name(d.state),
         d.generation,
@@ -263,9 +334,18 @@ fn print_description(s: &Session, d: &GroupDescription) -> Result<()> {
     if !d.members.is_empty() {
         write_out(&format!("{}\n", members.render(s.out.color)))?;
     }
-    let mut header = vec!["TOPIC", "PARTITION", "COMMITTED", "END", "LAG", "MEMBER"];
+    let mut header = vec![
+        "TOPIC",
+        "PARTITION",
+        "COMMITTED",
+        "END",
+        "LAG",
+        "LAG-TIME",
+        "STATUS",
+        "MEMBER",
+    ];
     if wide {
-        header.extend(["LOG-START", "METADATA"]);
+        header.extend(["TREND", "DRAIN", "LOG-START", "METADATA"]);
     }
     let mut parts = Table::with_header(header);
     for p in &d.partitions {
@@ -274,16 +354,31 @@ fn print_description(s: &Session, d: &GroupDescription) -> Result<()> {
         } else {
             p.committed_offset.to_string()
         };
+        let l = partition_lag(lag, &p.topic, p.partition);
         let mut row = vec![
             p.topic.clone(),
             p.partition.to_string(),
             committed,
             p.high_watermark.to_string(),
             p.lag.to_string(),
+            l.map_or("-".to_string(), |l| format!("{:.1}s", l.lag_seconds)),
+            l.map_or("-", |l| crate::stats::status_name(l.status))
+                .to_string(),
             p.member_id.clone(),
         ];
         if wide {
-            row.extend([p.log_start_offset.to_string(), p.metadata.clone()]);
+            row.extend([
+                l.map_or("-", |l| trend_name(l.trend)).to_string(),
+                l.map_or("-".to_string(), |l| {
+                    if l.time_to_drain_seconds < 0.0 {
+                        "never".to_string()
+                    } else {
+                        format!("{:.0}s", l.time_to_drain_seconds)
+                    }
+                }),
+                p.log_start_offset.to_string(),
+                p.metadata.clone(),
+            ]);
         }
         parts.row(row);
     }

@@ -778,6 +778,13 @@ fn stats_and_group_check_report_the_brokers_lag_status() {
     stdout(env.mqctl().args(["group", "check", "done"]));
     let err = fails(env.mqctl().args(["group", "check", "done", "behind"]), 6);
     assert!(err.contains("behind is STOPPED"), "{err}");
+    let described = json(
+        env.mqctl()
+            .args(["group", "describe", "behind", "-o", "json"]),
+    );
+    assert_eq!(described["lag_status"], "STOPPED");
+    assert_eq!(described["partitions"][0]["lag_status"], "STOPPED");
+    assert!(described["partitions"][0]["lag_seconds"].as_f64().unwrap() >= 0.0);
     let checked = json(env.mqctl().args(["group", "check", "done", "-o", "json"]));
     assert_eq!(checked[0]["status"], "OK");
     fails(env.mqctl().args(["group", "check", "nobody"]), 3);
