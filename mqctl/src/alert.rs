@@ -40,16 +40,13 @@ fn age(since_ms: i64) -> String {
 }
 
 async fn list_rules(s: &Session, client: &mq::Client) -> Result<Vec<AlertRule>> {
-    s.call(async {
-        Ok(client
+    Ok(s.rpc(
+        client
             .admin_raw()
-            .list_alert_rules(ListAlertRulesRequest {})
-            .await
-            .map_err(mq::Error::from)?
-            .into_inner()
-            .rules)
-    })
-    .await
+            .list_alert_rules(ListAlertRulesRequest {}),
+    )
+    .await?
+    .rules)
 }
 
 pub async fn run(s: &Session, command: AlertCommand) -> Result<()> {
@@ -64,18 +61,11 @@ pub async fn run(s: &Session, command: AlertCommand) -> Result<()> {
                 Some(AlertStateArg::Resolved) => AlertState::Resolved,
             };
             let alerts = s
-                .call(async {
-                    Ok(client
-                        .admin_raw()
-                        .list_alerts(ListAlertsRequest {
-                            state: state as i32,
-                        })
-                        .await
-                        .map_err(mq::Error::from)?
-                        .into_inner()
-                        .alerts)
-                })
-                .await?;
+                .rpc(client.admin_raw().list_alerts(ListAlertsRequest {
+                    state: state as i32,
+                }))
+                .await?
+                .alerts;
             let mut table = Table::new(["ID", "SEVERITY", "STATE", "SINCE", "VALUE", "MESSAGE"]);
             for a in &alerts {
                 table.row([
@@ -95,14 +85,7 @@ pub async fn run(s: &Session, command: AlertCommand) -> Result<()> {
         AlertCommand::Ack { id, note } => {
             s.target.check_writable("alert ack")?;
             let a = s
-                .call(async {
-                    Ok(client
-                        .admin_raw()
-                        .ack_alert(AckAlertRequest { id, note })
-                        .await
-                        .map_err(mq::Error::from)?
-                        .into_inner())
-                })
+                .rpc(client.admin_raw().ack_alert(AckAlertRequest { id, note }))
                 .await?;
             s.out.note(&format!("acknowledged {}", a.id));
             s.out.json(&alert_json(&a))
@@ -158,16 +141,7 @@ pub async fn run(s: &Session, command: AlertCommand) -> Result<()> {
                 );
             }
             s.target.check_writable("alert rules set")?;
-            let stored = s
-                .call(async {
-                    Ok(client
-                        .admin_raw()
-                        .set_alert_rule(rule)
-                        .await
-                        .map_err(mq::Error::from)?
-                        .into_inner())
-                })
-                .await?;
+            let stored = s.rpc(client.admin_raw().set_alert_rule(rule)).await?;
             table.row([stored.name.clone(), before, describe(&stored)]);
             s.out.emit(
                 &table,

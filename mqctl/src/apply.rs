@@ -278,15 +278,7 @@ pub async fn apply(s: &Session, file: &Path, prune: bool, dry_run: bool) -> Resu
                     replication_factor: *replication_factor,
                     configs: config.clone().into_iter().collect(),
                 };
-                s.call(async {
-                    client
-                        .admin_raw()
-                        .create_topic(request)
-                        .await
-                        .map(|_| ())
-                        .map_err(mq::Error::from)
-                })
-                .await?;
+                s.rpc(client.admin_raw().create_topic(request)).await?;
             }
             Change::AddPartitions { topic, to, .. } => {
                 s.call(admin.add_partitions(topic, *to)).await?;

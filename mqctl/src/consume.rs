@@ -116,20 +116,13 @@ pub async fn run(s: &Session, args: ConsumeArgs) -> Result<()> {
             for &p in &partitions {
                 s.call(consumer.assign(&args.topic, p, start)).await?;
                 let end = s
-                    .call(async {
-                        Ok(client
-                            .broker()
-                            .list_offsets(ListOffsetsRequest {
-                                topic: args.topic.clone(),
-                                partition: p,
-                                spec: Some(Spec::Latest(true)),
-                            })
-                            .await
-                            .map_err(mq::Error::from)?
-                            .into_inner()
-                            .offset)
-                    })
-                    .await?;
+                    .rpc(client.broker().list_offsets(ListOffsetsRequest {
+                        topic: args.topic.clone(),
+                        partition: p,
+                        spec: Some(Spec::Latest(true)),
+                    }))
+                    .await?
+                    .offset;
                 ends.insert(p, end);
             }
             loop {

@@ -119,16 +119,7 @@ async fn lag_stats(s: &Session, group: &str) -> Result<Option<GroupStats>> {
     let request = StatsRequest {
         groups: vec![group.to_string()],
     };
-    let snapshot = s
-        .call(async {
-            Ok(client
-                .admin_raw()
-                .stats(request)
-                .await
-                .map_err(mq::Error::from)?
-                .into_inner())
-        })
-        .await?;
+    let snapshot = s.rpc(client.admin_raw().stats(request)).await?;
     Ok(snapshot.groups.into_iter().find(|g| g.group == group))
 }
 

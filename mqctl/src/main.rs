@@ -105,16 +105,7 @@ async fn set_log_level(s: &Session, level: &str, dry_run: bool) -> error::Result
         level: level.to_string(),
         dry_run,
     };
-    let answer = s
-        .call(async {
-            Ok(client
-                .admin_raw()
-                .set_log_level(request)
-                .await
-                .map_err(mq::Error::from)?
-                .into_inner())
-        })
-        .await?;
+    let answer = s.rpc(client.admin_raw().set_log_level(request)).await?;
     let mut table = output::Table::new(["BEFORE", "AFTER"]);
     table.row([
         answer.previous.clone(),

@@ -52,6 +52,16 @@ impl Session {
         }
     }
 
+    /// Runs one raw gRPC call (`client.admin_raw().stats(request)`) under
+    /// `--timeout`, answering its message.
+    pub async fn rpc<T>(
+        &self,
+        call: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    ) -> Result<T> {
+        self.call(async { Ok(call.await.map_err(mq::Error::from)?.into_inner()) })
+            .await
+    }
+
     pub fn error(&self, e: mq::Error) -> CliError {
         CliError::from_mq(e, &self.target.address, &self.target.source)
     }

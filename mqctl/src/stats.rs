@@ -27,29 +27,15 @@ pub async fn run(s: &Session, watch: bool, interval: Duration) -> Result<()> {
     let client = s.client().await?;
     if !watch {
         let snapshot = s
-            .call(async {
-                Ok(client
-                    .admin_raw()
-                    .stats(StatsRequest::default())
-                    .await
-                    .map_err(mq::Error::from)?
-                    .into_inner())
-            })
+            .rpc(client.admin_raw().stats(StatsRequest::default()))
             .await?;
         return print(s, &snapshot);
     }
     let mut stream = s
-        .call(async {
-            Ok(client
-                .admin_raw()
-                .watch(WatchRequest {
-                    request: None,
-                    interval_ms: interval.as_millis().min(u32::MAX as u128) as u32,
-                })
-                .await
-                .map_err(mq::Error::from)?
-                .into_inner())
-        })
+        .rpc(client.admin_raw().watch(WatchRequest {
+            request: None,
+            interval_ms: interval.as_millis().min(u32::MAX as u128) as u32,
+        }))
         .await?;
     let interrupted = tokio::signal::ctrl_c();
     tokio::pin!(interrupted);
@@ -194,16 +180,9 @@ fn group_json(g: &mq::proto::GroupStats) -> Value {
 pub async fn check(s: &Session, groups: &[String]) -> Result<()> {
     let client = s.client().await?;
     let snapshot = s
-        .call(async {
-            Ok(client
-                .admin_raw()
-                .stats(StatsRequest {
-                    groups: groups.to_vec(),
-                })
-                .await
-                .map_err(mq::Error::from)?
-                .into_inner())
-        })
+        .rpc(client.admin_raw().stats(StatsRequest {
+            groups: groups.to_vec(),
+        }))
         .await?;
     for name in groups {
         if !snapshot.groups.iter().any(|g| &g.group == name) {

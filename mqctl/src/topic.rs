@@ -136,16 +136,7 @@ async fn create(
     };
     request.configs = configs.into_iter().collect();
     let client = s.client().await?;
-    let d = s
-        .call(async {
-            Ok(client
-                .admin_raw()
-                .create_topic(request)
-                .await
-                .map_err(mq::Error::from)?
-                .into_inner())
-        })
-        .await?;
+    let d = s.rpc(client.admin_raw().create_topic(request)).await?;
     s.out.note(&format!(
         "created topic {name:?} with {} partition(s)",
         d.partitions.len()
@@ -159,17 +150,7 @@ async fn list(s: &Session, filter: &str, internal: bool) -> Result<()> {
         filter: filter.to_string(),
         include_internal: internal,
     };
-    let topics = s
-        .call(async {
-            Ok(client
-                .admin_raw()
-                .list_topics(request)
-                .await
-                .map_err(mq::Error::from)?
-                .into_inner()
-                .topics)
-        })
-        .await?;
+    let topics = s.rpc(client.admin_raw().list_topics(request)).await?.topics;
     let mut table = Table::new(["NAME", "PARTITIONS", "REPLICATION"]);
     let mut out = Vec::new();
     for t in &topics {

@@ -89,6 +89,8 @@ pub struct Alerting {
     webhooks: Vec<mpsc::Sender<serde_json::Value>>,
     pub(crate) memory: Mutex<evaluate::Memory>,
     pub interval: Duration,
+    /// An alert changed since it was last stored.
+    dirty: std::sync::atomic::AtomicBool,
 }
 
 impl Alerting {
@@ -112,6 +114,7 @@ impl Alerting {
                 webhooks: senders,
                 memory: Mutex::new(evaluate::Memory::default()),
                 interval: settings.interval,
+                dirty: std::sync::atomic::AtomicBool::new(false),
             },
             receivers,
         ))
@@ -196,6 +199,7 @@ impl Alerting {
         let mut events = Vec::new();
         let mut alerts = self.alerts.lock();
         let mut seen = std::collections::HashSet::new();
+        let mut changed = false;
         for (rule, obs) in breaching {
             let id = format!("{}/{}", rule.name, obs.subject);
             seen.insert(id.clone());
@@ -212,6 +216,7 @@ impl Alerting {
                 ack_note: String::new(),
                 fired_ms: 0,
             });
+            let old = entry.clone();
             entry.value = obs.value;
             entry.threshold = rule.threshold;
             entry.severity = rule.severity;
@@ -230,23 +235,35 @@ impl Alerting {
                 tracing::warn!(alert = %id, value = obs.value, threshold = rule.threshold, "alert firing: {}", obs.message);
                 events.push(event("firing", entry));
             }
+            changed |= *entry != old;
         }
         alerts.retain(|id, alert| {
             if seen.contains(id) {
                 return true;
             }
             match alert.state {
-                AlertState::Pending => false,
+                AlertState::Pending => {
+                    changed = true;
+                    false
+                }
                 AlertState::Firing | AlertState::Acknowledged => {
+                    changed = true;
                     alert.state = AlertState::Resolved;
                     alert.since_ms = now_ms;
                     tracing::info!(alert = %id, "alert resolved");
                     events.push(event("resolved", alert));
                     true
                 }
-                AlertState::Resolved => now_ms - alert.since_ms < KEEP_RESOLVED_MS,
+                AlertState::Resolved => {
+                    let keep = now_ms - alert.since_ms < KEEP_RESOLVED_MS;
+                    changed |= !keep;
+                    keep
+                }
             }
         });
+        if changed {
+            self.dirty.store(true, std::sync::atomic::Ordering::Release);
+        }
         events
     }
 
@@ -282,9 +299,7 @@ pub async fn run(broker: Arc<Broker>, shutdown: CancellationToken) {
             .into_iter()
             .filter(|(rule, obs)| obs.value > rule.threshold)
             .collect();
-        let before = broker.alerting.list(None);
         let events = broker.alerting.advance(mq::record::now_ms(), &breaching);
-        let changed = before != broker.alerting.list(None);
         broker.alerting.notify(
             events
                 .into_iter()
@@ -297,7 +312,11 @@ pub async fn run(broker: Arc<Broker>, shutdown: CancellationToken) {
                 })
                 .collect(),
         );
-        if changed {
+        if broker
+            .alerting
+            .dirty
+            .swap(false, std::sync::atomic::Ordering::AcqRel)
+        {
             if let Err(e) = broker.alerting.store().await {
                 tracing::error!(error = %e, "storing alerts failed");
             }

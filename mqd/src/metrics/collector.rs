@@ -10,7 +10,7 @@ use std::sync::{Arc, Weak};
 
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{
-    DescriptorEncoder, EncodeCounterValue, EncodeGaugeValue, NoLabelSet,
+    DescriptorEncoder, EncodeCounterValue, EncodeGaugeValue, MetricEncoder, NoLabelSet,
 };
 use prometheus_client::metrics::exemplar::Exemplar;
 use prometheus_client::metrics::MetricType;
@@ -376,6 +376,28 @@ impl Collector for BrokerCollector {
     }
 }
 
+/// One metric family: a descriptor, then one sample per row (unlabelled
+/// when the row has no labels).
+fn family<V>(
+    e: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    unit: Option<&Unit>,
+    kind: MetricType,
+    rows: impl IntoIterator<Item = (Labels, V)>,
+    write: impl Fn(&mut MetricEncoder<'_>, &V) -> Result<(), fmt::Error>,
+) -> Result<(), fmt::Error> {
+    let mut m = e.encode_descriptor(name, help, unit, kind)?;
+    for (labels, value) in rows {
+        if labels.is_empty() {
+            write(&mut m, &value)?;
+        } else {
+            write(&mut m.encode_family(&labels)?, &value)?;
+        }
+    }
+    Ok(())
+}
+
 fn gauge<V: EncodeGaugeValue>(
     e: &mut DescriptorEncoder,
     name: &str,
@@ -383,15 +405,9 @@ fn gauge<V: EncodeGaugeValue>(
     unit: Option<&Unit>,
     rows: impl IntoIterator<Item = (Labels, V)>,
 ) -> Result<(), fmt::Error> {
-    let mut m = e.encode_descriptor(name, help, unit, MetricType::Gauge)?;
-    for (labels, value) in rows {
-        if labels.is_empty() {
-            m.encode_gauge(&value)?;
-        } else {
-            m.encode_family(&labels)?.encode_gauge(&value)?;
-        }
-    }
-    Ok(())
+    family(e, name, help, unit, MetricType::Gauge, rows, |m, v| {
+        m.encode_gauge(v)
+    })
 }
 
 fn counter<V: EncodeCounterValue>(
@@ -401,14 +417,7 @@ fn counter<V: EncodeCounterValue>(
     unit: Option<&Unit>,
     rows: impl IntoIterator<Item = (Labels, V)>,
 ) -> Result<(), fmt::Error> {
-    let mut m = e.encode_descriptor(name, help, unit, MetricType::Counter)?;
-    for (labels, value) in rows {
-        if labels.is_empty() {
-            m.encode_counter::<NoLabelSet, _, u64>(&value, None::<&Exemplar<NoLabelSet, u64>>)?;
-        } else {
-            m.encode_family(&labels)?
-                .encode_counter::<NoLabelSet, _, u64>(&value, None::<&Exemplar<NoLabelSet, u64>>)?;
-        }
-    }
-    Ok(())
+    family(e, name, help, unit, MetricType::Counter, rows, |m, v| {
+        m.encode_counter::<NoLabelSet, _, u64>(v, None::<&Exemplar<NoLabelSet, u64>>)
+    })
 }
