@@ -158,3 +158,72 @@ async fn watch_streams_snapshots_at_the_interval_asked() {
         .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
 }
+
+/// What mqtop draws besides rates and lag: the cluster (one node alone is
+/// its own controller and only replica), each topic's retention, and queue
+/// groups with their backlog and leases.
+#[tokio::test]
+async fn the_snapshot_describes_the_cluster_topics_and_queue_groups() {
+    let dir = DataDir::new();
+    let mqd = Mqd::start(&dir);
+    let client = mqd.client().await;
+    let admin = Admin::new(&client);
+    admin
+        .create_topic("jobs", 2, &[("retention.ms", "3600000")])
+        .await
+        .unwrap();
+    let producer = Producer::new(client.clone(), ProducerConfig::default());
+    for i in 0..40u32 {
+        producer
+            .send_to("jobs", i % 2, Record::new(format!("j{i}")))
+            .await
+            .unwrap();
+    }
+    producer.flush().await.unwrap();
+    let mut config = mq::ReceiverConfig::new("workers", "jobs");
+    config.max_records = 10;
+    let receiver = mq::Receiver::new(client.clone(), config).unwrap();
+    let leased = wait_for(Duration::from_secs(20), "a lease", async || {
+        let got = receiver.receive(Duration::from_millis(500)).await.unwrap();
+        (!got.is_empty()).then_some(got)
+    })
+    .await;
+    receiver.ack(&leased[..1]).await.unwrap();
+
+    let s = stats(&client).await;
+    let cluster = s.cluster.as_ref().unwrap();
+    assert_eq!(cluster.controller_id, 1);
+    assert_eq!(cluster.brokers.len(), 1);
+    let me = &cluster.brokers[0];
+    assert!(me.alive);
+    assert_eq!(me.address, mqd.url().trim_start_matches("http://"));
+    assert_eq!(me.partitions_led as usize, s.partitions.len());
+    assert_eq!(me.version, env!("CARGO_PKG_VERSION"));
+    for p in s.partitions.iter().filter(|p| p.topic == "jobs") {
+        assert_eq!((p.leader, &p.replicas, &p.isr), (1, &vec![1], &vec![1]));
+        assert!(!p.offline);
+    }
+    let topic = s.topics.iter().find(|t| t.name == "jobs").unwrap();
+    assert_eq!(
+        (topic.partitions, topic.retention_ms, topic.retention_bytes),
+        (2, 3_600_000, -1)
+    );
+    assert!(!topic.internal);
+    let q = s.queues.iter().find(|q| q.group == "workers").unwrap();
+    assert_eq!(q.topics, vec!["jobs".to_string()]);
+    assert_eq!(q.in_flight as usize, leased.len() - 1);
+    assert_eq!(q.backlog, 39, "40 records, one acked");
+    assert_eq!(q.dead_lettered, 0);
+    assert!(q.live_receivers >= 1);
+    assert!(q.oldest_unacked_seconds >= 0.0);
+    // A narrowed request names only the groups asked for.
+    let narrowed = client
+        .admin_raw()
+        .stats(StatsRequest {
+            groups: vec!["someone-else".into()],
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(narrowed.queues.is_empty());
+}

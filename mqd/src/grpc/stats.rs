@@ -3,8 +3,9 @@
 use std::time::Duration;
 
 use mq::proto::{
-    BrokerStats, GroupPartitionStats, GroupStats, LagStatus as ProtoStatus, LagTrend,
-    PartitionStats, Rates as ProtoRates, StatsSnapshot,
+    BrokerHealth, BrokerStats, ClusterStats, GroupPartitionStats, GroupStats,
+    LagStatus as ProtoStatus, LagTrend, PartitionStats, QueueStats, Rates as ProtoRates,
+    StatsSnapshot, TopicStats,
 };
 
 use crate::broker::Broker;
@@ -16,6 +17,9 @@ pub const MAX_WATCH_INTERVAL: Duration = Duration::from_secs(60);
 
 pub async fn snapshot(broker: &Broker, groups: &[String]) -> StatsSnapshot {
     let r = stats::snapshot(broker, groups).await;
+    // One node alone leads every partition and is the only replica; the
+    // cluster fills these from its metadata instead.
+    let node = broker.identity.node_id;
     StatsSnapshot {
         timestamp_ms: r.timestamp_ms,
         window_ms: r.window.as_millis() as u64,
@@ -42,6 +46,11 @@ pub async fn snapshot(broker: &Broker, groups: &[String]) -> StatsSnapshot {
                 size_bytes: p.size_bytes,
                 segment_count: p.segments,
                 rates: Some(rates(&p.rates)),
+                leader: node,
+                replicas: vec![node],
+                isr: vec![node],
+                leader_epoch: p.leader_epoch,
+                offline: false,
             })
             .collect(),
         groups: r
@@ -78,7 +87,53 @@ pub async fn snapshot(broker: &Broker, groups: &[String]) -> StatsSnapshot {
                     .collect(),
             })
             .collect(),
+        cluster: Some(ClusterStats {
+            cluster_id: broker.identity.cluster_id.clone(),
+            controller_id: node,
+            brokers: vec![BrokerHealth {
+                node_id: node,
+                address: broker.identity.advertised.clone(),
+                alive: true,
+                last_heartbeat_ms: r.timestamp_ms,
+                partitions_led: r.partitions.len() as u32,
+                version: env!("CARGO_PKG_VERSION").to_string(),
+            }],
+        }),
+        topics: topics(broker),
+        queues: r
+            .queues
+            .into_iter()
+            .map(|q| QueueStats {
+                group: q.group,
+                topics: q.topics,
+                live_receivers: q.live_receivers as u32,
+                backlog: q.backlog,
+                in_flight: q.in_flight,
+                dead_lettered: q.dead_lettered,
+                oldest_unacked_seconds: q.oldest_unacked_secs,
+            })
+            .collect(),
     }
+}
+
+fn topics(broker: &Broker) -> Vec<TopicStats> {
+    broker
+        .topics
+        .list()
+        .iter()
+        .map(|t| {
+            let record = t.record();
+            let config = t.config();
+            TopicStats {
+                internal: record.name.starts_with("__"),
+                name: record.name,
+                partitions: record.partitions,
+                replication_factor: record.replication_factor,
+                retention_ms: config.retention_ms,
+                retention_bytes: config.retention_bytes,
+            }
+        })
+        .collect()
 }
 
 fn canary(c: &crate::canary::CanaryStats) -> mq::proto::CanaryStats {

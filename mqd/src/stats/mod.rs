@@ -56,6 +56,7 @@ pub struct PartitionFigures {
     pub high_watermark: i64,
     pub size_bytes: u64,
     pub segments: u32,
+    pub leader_epoch: u32,
     pub rates: Rates,
 }
 
@@ -94,6 +95,18 @@ pub struct BrokerFigures {
     pub rates: Rates,
 }
 
+/// A queue group's figures, summed over its partitions.
+#[derive(Debug, Clone)]
+pub struct QueueFigures {
+    pub group: String,
+    pub topics: Vec<String>,
+    pub live_receivers: usize,
+    pub backlog: i64,
+    pub in_flight: u64,
+    pub dead_lettered: u64,
+    pub oldest_unacked_secs: f64,
+}
+
 #[derive(Debug, Clone)]
 pub struct StatsReport {
     pub timestamp_ms: i64,
@@ -101,10 +114,11 @@ pub struct StatsReport {
     pub broker: BrokerFigures,
     pub partitions: Vec<PartitionFigures>,
     pub groups: Vec<GroupFigures>,
+    pub queues: Vec<QueueFigures>,
 }
 
 /// The broker's figures now. `groups` narrows the groups reported (empty:
-/// every consumer group).
+/// every consumer and queue group).
 pub async fn snapshot(broker: &Broker, groups: &[String]) -> StatsReport {
     let window = broker.stats.window(RATE_WINDOW);
     let (span, start, latest) = match &window {
@@ -149,6 +163,7 @@ pub async fn snapshot(broker: &Broker, groups: &[String]) -> StatsReport {
                 high_watermark: s.high_watermark,
                 size_bytes: s.size_bytes,
                 segments: s.segments,
+                leader_epoch: s.leader_epoch.max(0) as u32,
                 rates,
             });
         }
@@ -230,13 +245,66 @@ pub async fn snapshot(broker: &Broker, groups: &[String]) -> StatsReport {
             });
         }
     }
+    let queues = queue_figures(broker, &wanted).await;
     StatsReport {
         timestamp_ms: mq::record::now_ms(),
         window: span,
         broker: figures,
         partitions,
         groups: group_figures,
+        queues,
     }
+}
+
+async fn queue_figures(broker: &Broker, wanted: &BTreeSet<&String>) -> Vec<QueueFigures> {
+    let mut out = Vec::new();
+    for q in broker.queues.list() {
+        if !wanted.is_empty() && !wanted.contains(&q.name) {
+            continue;
+        }
+        // A group deleted since the listing is simply left out.
+        let Ok(report) = broker.queues.describe(&broker.topics, &q.name).await else {
+            continue;
+        };
+        // Partitions no receive has touched yet have no ledger; all their
+        // records wait.
+        let untouched: i64 = q
+            .topics
+            .iter()
+            .filter_map(|t| broker.topics.get(t).ok())
+            .flat_map(|t| t.partitions())
+            .filter(|p| {
+                !report
+                    .partitions
+                    .iter()
+                    .any(|r| r.topic == p.topic() && r.partition == p.id())
+            })
+            .map(|p| {
+                let s = p.state();
+                (s.high_watermark - s.log_start).max(0)
+            })
+            .sum();
+        out.push(QueueFigures {
+            group: q.name,
+            topics: q.topics,
+            live_receivers: report.live_receivers,
+            backlog: report.total_backlog() + untouched,
+            in_flight: report.partitions.iter().map(|p| p.ledger.in_flight).sum(),
+            dead_lettered: report
+                .partitions
+                .iter()
+                .map(|p| p.ledger.counters.dead_lettered)
+                .sum(),
+            oldest_unacked_secs: report
+                .partitions
+                .iter()
+                .map(|p| p.oldest_unacked_age_ms)
+                .max()
+                .unwrap_or(0) as f64
+                / 1000.0,
+        });
+    }
+    out
 }
 
 /// The group's positions in one partition over the recent samples.
