@@ -1,5 +1,6 @@
 //! `mqctl alert`: list alerts, acknowledge one, list and set rules.
 
+use mq::human::{age_ms as age, alert_state as state_name};
 use mq::proto::{AckAlertRequest, AlertRule, AlertState, ListAlertRulesRequest, ListAlertsRequest};
 use serde_json::{json, Value};
 
@@ -7,16 +8,6 @@ use crate::cli::{AlertCommand, AlertStateArg, RulesCommand};
 use crate::error::Result;
 use crate::output::Table;
 use crate::session::Session;
-
-fn state_name(s: i32) -> &'static str {
-    match AlertState::try_from(s) {
-        Ok(AlertState::Pending) => "pending",
-        Ok(AlertState::Firing) => "firing",
-        Ok(AlertState::Acknowledged) => "acknowledged",
-        Ok(AlertState::Resolved) => "resolved",
-        _ => "unknown",
-    }
-}
 
 fn alert_json(a: &mq::proto::Alert) -> Value {
     json!({
@@ -28,15 +19,6 @@ fn alert_json(a: &mq::proto::Alert) -> Value {
 
 fn rule_json(r: &AlertRule) -> Value {
     json!({ "name": r.name, "metric": r.metric, "threshold": r.threshold, "for": r.r#for, "severity": r.severity })
-}
-
-fn age(since_ms: i64) -> String {
-    let secs = ((mq::record::now_ms() - since_ms).max(0) / 1000) as u64;
-    match secs {
-        s if s < 120 => format!("{s}s"),
-        s if s < 7200 => format!("{}m", s / 60),
-        s => format!("{}h", s / 3600),
-    }
 }
 
 async fn list_rules(s: &Session, client: &mq::Client) -> Result<Vec<AlertRule>> {

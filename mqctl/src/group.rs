@@ -2,9 +2,8 @@
 //! with deliveries), reset-offsets, delete.
 
 use mq::client::admin::ResetTo;
-use mq::proto::{
-    GroupDescription, GroupPartitionStats, GroupState, GroupStats, LagTrend, StatsRequest,
-};
+use mq::human::{group_state as state_name, lag_trend as trend_name};
+use mq::proto::{GroupDescription, GroupPartitionStats, GroupStats, StatsRequest};
 use serde_json::{json, Value};
 
 use crate::cli::{GroupCommand, Output, ResetArgs};
@@ -66,16 +65,6 @@ pub async fn run(s: &Session, command: GroupCommand) -> Result<()> {
     }
 }
 
-fn state_name(state: i32) -> &'static str {
-    match GroupState::try_from(state) {
-        Ok(GroupState::Stable) => "stable",
-        Ok(GroupState::Rebalancing) => "rebalancing",
-        Ok(GroupState::Empty) => "empty",
-        Ok(GroupState::Dead) => "dead",
-        _ => "unknown",
-    }
-}
-
 async fn list(s: &Session) -> Result<()> {
     let admin = s.admin().await?;
     let groups = s.call(admin.list_groups()).await?;
@@ -131,14 +120,6 @@ fn partition_lag<'a>(
     lag?.partitions
         .iter()
         .find(|p| p.topic == topic && p.partition == partition)
-}
-
-fn trend_name(t: i32) -> &'static str {
-    match LagTrend::try_from(t) {
-        Ok(LagTrend::Growing) => "growing",
-        Ok(LagTrend::Shrinking) => "shrinking",
-        _ => "steady",
-    }
 }
 
 fn description_json(d: &GroupDescription, lag: Option<&GroupStats>) -> Value {

@@ -123,63 +123,16 @@ impl Table {
     }
 }
 
-/// The candidate closest to `name` (by edit distance, at most a third of
-/// its length), for "did you mean" hints.
-pub fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (name.len() / 3).max(1);
-    candidates
-        .map(|c| (distance(name, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min()
-        .map(|(_, c)| c)
-}
-
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
-/// Bytes for people: 1.5 MiB.
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
+pub use mq::human::{bytes as human_bytes, suggest};
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn near_misses_are_suggested() {
-        let names = ["orders", "payments", "audit"];
-        assert_eq!(suggest("ordres", names.iter().copied()), Some("orders"));
-        assert_eq!(suggest("zzz", names.iter().copied()), None);
-    }
-
-    #[test]
     fn tables_start_at_the_first_column() {
         let mut t = Table::new(["NAME", "PARTITIONS"]);
         t.row(["orders".to_string(), "3".to_string()]);
         assert_eq!(t.render(false), "NAME    PARTITIONS\norders  3");
-        assert_eq!(human_bytes(1536), "1.5 KiB");
     }
 }

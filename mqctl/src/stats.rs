@@ -8,20 +8,12 @@ use std::time::Duration;
 use mq::proto::{LagStatus, StatsRequest, StatsSnapshot, WatchRequest};
 use serde_json::{json, Value};
 
+pub use mq::human::lag_status as status_name;
+
 use crate::cli::Output;
 use crate::error::{CliError, Result};
 use crate::output::{human_bytes, write_out, Table};
 use crate::session::Session;
-
-pub fn status_name(status: i32) -> &'static str {
-    match LagStatus::try_from(status) {
-        Ok(LagStatus::Ok) => "OK",
-        Ok(LagStatus::Warning) => "WARNING",
-        Ok(LagStatus::Stalled) => "STALLED",
-        Ok(LagStatus::Stopped) => "STOPPED",
-        _ => "UNKNOWN",
-    }
-}
 
 pub async fn run(s: &Session, watch: bool, interval: Duration) -> Result<()> {
     let client = s.client().await?;

@@ -10,7 +10,9 @@
 pub mod batch;
 pub mod bench;
 pub mod client;
+pub mod contexts;
 pub mod error;
+pub mod human;
 pub mod proto;
 pub mod reason;
 pub mod record;
