@@ -1,0 +1,163 @@
+//! mqtop in a real pseudo-terminal against a real mqd: the topic and the
+//! lag of a lagging group are read off the screen (a vt100 parser keeps
+//! the screen), the banner shows when the broker dies and goes when it
+//! is back, and `q` leaves the terminal as it was.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use mq::{Admin, GroupConfig, GroupConsumer, Producer, ProducerConfig, Record};
+use mq_tests::{commit_when_assigned, DataDir, Mqd};
+use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+
+const ROWS: u16 = 30;
+const COLS: u16 = 110;
+
+struct Screen {
+    parser: Arc<Mutex<vt100::Parser>>,
+}
+
+impl Screen {
+    fn text(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    /// Polls the screen until `check` finds what it wants.
+    fn wait_for<T>(&self, what: &str, timeout: Duration, check: impl Fn(&str) -> Option<T>) -> T {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let text = self.text();
+            if let Some(v) = check(&text) {
+                return v;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out after {timeout:?} waiting for {what}; the screen:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mqtop_shows_a_topic_and_a_lagging_group_and_rides_out_a_broker_restart() {
+    let dir = DataDir::new();
+    let mut mqd = Mqd::start(&dir);
+    let address = mqd.url();
+    let client = mqd.client().await;
+    Admin::new(&client)
+        .create_topic("e2e-orders", 1, &[])
+        .await
+        .unwrap();
+    let producer = Producer::new(client.clone(), ProducerConfig::default());
+    for i in 0..30 {
+        producer
+            .send_to("e2e-orders", 0, Record::new(format!("order {i}")))
+            .await
+            .unwrap();
+    }
+    producer.flush().await.unwrap();
+    let mut config = GroupConfig::new("e2e-lagging", ["e2e-orders"]);
+    config.auto_commit = false;
+    let member = GroupConsumer::join(client.clone(), config).await.unwrap();
+    commit_when_assigned(
+        &client,
+        "e2e-lagging",
+        &member.member_id(),
+        "e2e-orders",
+        0,
+        10,
+    )
+    .await;
+
+    let state = tempfile::tempdir().unwrap();
+    let pty = native_pty_system()
+        .openpty(PtySize {
+            rows: ROWS,
+            cols: COLS,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_mqtop"));
+    cmd.args([
+        "--server",
+        &address,
+        "--interval",
+        "0.5",
+        "--view",
+        "topics",
+    ]);
+    cmd.env("MQTOP_STATE", state.path().join("mqtop.toml"));
+    cmd.env("MQCTL_CONFIG", state.path().join("absent.toml"));
+    cmd.env("TERM", "xterm-256color");
+    cmd.env_remove("MQ_SERVER");
+    cmd.env_remove("MQ_CONTEXT");
+    let mut child = pty.slave.spawn_command(cmd).unwrap();
+    drop(pty.slave);
+    let mut reader = pty.master.try_clone_reader().unwrap();
+    let mut keys = pty.master.take_writer().unwrap();
+    let screen = Screen {
+        parser: Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0))),
+    };
+    let parser = screen.parser.clone();
+    let pump = std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            parser.lock().unwrap().process(&buf[..n]);
+        }
+    });
+
+    screen.wait_for(
+        "the topic on the Topics view",
+        Duration::from_secs(20),
+        |s| s.contains("e2e-orders").then_some(()),
+    );
+    keys.write_all(b"3").unwrap();
+    let row = screen.wait_for("the group's lag of 20", Duration::from_secs(20), |s| {
+        s.lines()
+            .find(|l| l.contains("e2e-lagging") && l.split_whitespace().any(|w| w == "20"))
+            .map(str::to_string)
+    });
+    assert!(row.contains("consumer"), "{row}");
+
+    // The broker dies: the banner says so and the last data stays.
+    mqd.kill9();
+    screen.wait_for("the unreachable banner", Duration::from_secs(20), |s| {
+        s.contains("UNREACHABLE").then_some(())
+    });
+    assert!(screen.text().contains("e2e-lagging"), "last data kept");
+    // It comes back on the same address: mqtop reconnects by itself.
+    let _mqd = Mqd::restart_on(&dir, &address);
+    screen.wait_for("the banner to go", Duration::from_secs(30), |s| {
+        (!s.contains("UNREACHABLE") && !s.contains("RECONNECTING") && s.contains("e2e-lagging"))
+            .then_some(())
+    });
+
+    keys.write_all(b"q").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "mqtop did not quit on q");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "mqtop exited with {status:?}");
+    drop(keys);
+    drop(pty.master);
+    let _ = pump.join();
+    let parser = screen.parser.lock().unwrap();
+    assert!(
+        !parser.screen().alternate_screen(),
+        "mqtop left the terminal on the alternate screen"
+    );
+    // The view open at quit is kept for the next start.
+    let kept = std::fs::read_to_string(state.path().join("mqtop.toml")).unwrap();
+    assert!(kept.contains("view = \"groups\""), "{kept}");
+}

@@ -1,0 +1,187 @@
+//! Snapshots of every view, drawn from fixture state with ratatui's
+//! TestBackend: the text an operator sees, at 80x24 unless a test says
+//! otherwise. Review changes with `cargo insta review` (or set
+//! INSTA_UPDATE=always and read the diff).
+
+use std::time::Duration;
+
+use mqtop::app::{App, Connection, Drill, Feed, Mode};
+use mqtop::fixture;
+use mqtop::ui_state::{Settings, ViewId};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+fn app_at(view: ViewId) -> App {
+    let mut app = App::new(
+        "prod".into(),
+        Duration::from_secs(1),
+        Settings::default(),
+        fixture::NOW_MS - 120_000,
+    );
+    // Two minutes of history, so sparklines have a shape.
+    for tick in 0..120 {
+        app.now_ms += 1_000;
+        app.apply(Feed::Snapshot(Box::new(fixture::snapshot(4, 3, 6, tick))));
+    }
+    app.apply(Feed::Alerts(fixture::alerts()));
+    app.settings.view = view;
+    app
+}
+
+fn draw(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+    terminal
+        .draw(|f| mqtop::views::render(f, app))
+        .expect("draw");
+    let buffer = terminal.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..buffer.area.height {
+        let mut line = String::new();
+        for x in 0..buffer.area.width {
+            line.push_str(buffer[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn overview() {
+    insta::assert_snapshot!(draw(&app_at(ViewId::Overview), 80, 24));
+}
+
+#[test]
+fn topics() {
+    insta::assert_snapshot!(draw(&app_at(ViewId::Topics), 80, 24));
+}
+
+#[test]
+fn topic_drill_down() {
+    let mut app = app_at(ViewId::Topics);
+    app.drill.push(Drill::Topic("orders".into()));
+    insta::assert_snapshot!(draw(&app, 80, 24));
+}
+
+#[test]
+fn groups() {
+    insta::assert_snapshot!(draw(&app_at(ViewId::Groups), 80, 24));
+}
+
+#[test]
+fn group_drill_down() {
+    let mut app = app_at(ViewId::Groups);
+    app.drill.push(Drill::Group("shipping".into()));
+    insta::assert_snapshot!(draw(&app, 80, 24));
+}
+
+#[test]
+fn group_drill_down_with_hundreds_of_partitions() {
+    let mut app = app_at(ViewId::Groups);
+    app.apply(Feed::Snapshot(Box::new(fixture::snapshot(2, 240, 2, 121))));
+    app.drill.push(Drill::Group("billing".into()));
+    insta::assert_snapshot!(draw(&app, 100, 30));
+}
+
+#[test]
+fn partitions() {
+    insta::assert_snapshot!(draw(&app_at(ViewId::Partitions), 80, 24));
+}
+
+#[test]
+fn brokers() {
+    insta::assert_snapshot!(draw(&app_at(ViewId::Brokers), 80, 24));
+}
+
+#[test]
+fn alerts() {
+    insta::assert_snapshot!(draw(&app_at(ViewId::Alerts), 80, 24));
+}
+
+#[test]
+fn help() {
+    let mut app = app_at(ViewId::Groups);
+    app.mode = Mode::Help;
+    insta::assert_snapshot!(draw(&app, 80, 24));
+}
+
+#[test]
+fn filtered_table_with_the_prompt_open() {
+    let mut app = app_at(ViewId::Groups);
+    app.settings.table_mut("groups").filter = "ing".into();
+    app.mode = Mode::Filter;
+    insta::assert_snapshot!(draw(&app, 80, 24));
+}
+
+#[test]
+fn unreachable_banner_dims_the_last_data() {
+    let mut app = app_at(ViewId::Topics);
+    app.apply(Feed::Unreachable {
+        error: "transport error: connection refused".into(),
+        attempt: 3,
+        retry_in: Duration::from_secs(4),
+    });
+    app.now_ms += 45_000;
+    app.connection = Connection::Unreachable {
+        error: "transport error: connection refused".into(),
+        attempt: 3,
+        retry_at_ms: app.now_ms + 4_000,
+    };
+    let text = draw(&app, 80, 24);
+    assert!(text.contains("UNREACHABLE"), "{text}");
+    assert!(text.contains("data 45s old"), "{text}");
+    assert!(text.contains("connection refused"), "{text}");
+    insta::assert_snapshot!(text);
+    // And the view under it is dimmed.
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+    terminal
+        .draw(|f| mqtop::views::render(f, &app))
+        .expect("draw");
+    let cell = &terminal.backend().buffer()[(2, 6)];
+    assert!(
+        cell.modifier.contains(ratatui::style::Modifier::DIM),
+        "body not dimmed: {cell:?}"
+    );
+}
+
+#[test]
+fn empty_cluster() {
+    let mut app = App::new(
+        "http://127.0.0.1:7420".into(),
+        Duration::from_secs(1),
+        Settings::default(),
+        fixture::NOW_MS,
+    );
+    app.apply(Feed::Snapshot(Box::new(fixture::empty())));
+    app.apply(Feed::Alerts(Vec::new()));
+    insta::assert_snapshot!("empty_overview", draw(&app, 80, 24));
+    app.settings.view = ViewId::Topics;
+    insta::assert_snapshot!("empty_topics", draw(&app, 80, 24));
+}
+
+#[test]
+fn before_the_first_snapshot() {
+    let app = App::new(
+        "http://127.0.0.1:7420".into(),
+        Duration::from_secs(1),
+        Settings::default(),
+        fixture::NOW_MS,
+    );
+    insta::assert_snapshot!(draw(&app, 80, 24));
+}
+
+#[test]
+fn tiny_terminal() {
+    insta::assert_snapshot!(draw(&app_at(ViewId::Groups), 40, 10));
+}
+
+#[test]
+fn a_large_terminal_shows_more_rows() {
+    let text = draw(&app_at(ViewId::Partitions), 160, 50);
+    // 4 topics x 3 partitions and the canary's, all on screen.
+    let rows = text
+        .lines()
+        .filter(|l| l.trim_end_matches('│').trim_end().ends_with("under") || l.contains("OFFLINE"))
+        .count();
+    assert_eq!(rows, 13, "{text}");
+}
