@@ -22,7 +22,9 @@ fn big_app() -> App {
     );
     for tick in 0..120 {
         app.now_ms += 1_000;
-        app.apply(Feed::Snapshot(Box::new(fixture::snapshot(100, 10, 200, tick))));
+        app.apply(Feed::Snapshot(Box::new(fixture::snapshot(
+            100, 10, 200, tick,
+        ))));
     }
     app.apply(Feed::Alerts(fixture::alerts()));
     app

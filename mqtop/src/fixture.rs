@@ -6,7 +6,8 @@
 
 use mq::proto::{
     Alert, AlertState, BrokerHealth, BrokerStats, CanaryStats, ClusterStats, GroupPartitionStats,
-    GroupStats, LagStatus, LagTrend, PartitionStats, QueueStats, Rates, StatsSnapshot, TopicStats,
+    GroupState, GroupStats, LagStatus, LagTrend, PartitionStats, QueueStats, Rates, StatsSnapshot,
+    TopicStats,
 };
 
 /// The fixed "now" of fixtures, 2026-11-23 08:00:00 UTC.
@@ -181,6 +182,11 @@ pub fn snapshot(topics: usize, partitions: u32, groups: usize, tick: u64) -> Sta
         group_stats.push(GroupStats {
             group: group_name(gi),
             members: if kind == 3 { 0 } else { 1 + (gi % 3) as u32 },
+            state: match kind {
+                3 => GroupState::Empty,
+                1 if gi % 2 == 1 => GroupState::Rebalancing,
+                _ => GroupState::Stable,
+            } as i32,
             total_lag: total,
             max_lag_seconds: max_secs,
             status: status as i32,

@@ -345,6 +345,11 @@ mod tests {
         press(&mut a, KeyCode::Down);
         press(&mut a, KeyCode::Char(' '));
         assert_eq!(a.settings.table("groups").hidden, vec!["KIND".to_string()]);
+        press(&mut a, KeyCode::Down);
+        press(&mut a, KeyCode::Down);
+        press(&mut a, KeyCode::Down);
+        press(&mut a, KeyCode::Char(' '));
+        assert_eq!(a.settings.table("groups").hidden.len(), 1, "STATUS stays");
         press(&mut a, KeyCode::Esc);
         assert_eq!(a.mode, Mode::Normal);
     }

@@ -157,6 +157,9 @@ pub fn topics(app: &App) -> Vec<TopicRow> {
 pub struct GroupRow {
     pub name: String,
     pub kind: &'static str,
+    /// Membership: stable, rebal(ancing), empty, dead; a queue group is
+    /// active while a receiver is live, idle otherwise.
+    pub state: &'static str,
     pub members: u32,
     pub status: LagStatus,
     pub reason: String,
@@ -189,6 +192,10 @@ fn consumer_row(app: &App, g: &GroupStats) -> GroupRow {
     GroupRow {
         name: g.group.clone(),
         kind: "consumer",
+        state: match mq::human::group_state(g.state) {
+            "rebalancing" => "rebal",
+            s => s,
+        },
         members: g.members,
         status: LagStatus::try_from(g.status).unwrap_or(LagStatus::Unspecified),
         reason: g.reason.clone(),
@@ -210,6 +217,11 @@ fn queue_row(app: &App, q: &QueueStats) -> GroupRow {
     GroupRow {
         name: q.group.clone(),
         kind: "queue",
+        state: if q.live_receivers > 0 {
+            "active"
+        } else {
+            "idle"
+        },
         members: q.live_receivers,
         status: if stopped {
             LagStatus::Stopped

@@ -61,10 +61,14 @@ pub async fn run(mut app: App, address: String) -> std::io::Result<App> {
             dirty = false;
         }
         tokio::select! {
-            Some(update) = feed_rx.recv() => {
-                app.now_ms = now_ms();
-                dirty = app.apply(update);
-            }
+            update = feed_rx.recv() => match update {
+                Some(update) => {
+                    app.now_ms = now_ms();
+                    dirty = app.apply(update);
+                }
+                // Only a panic ends the feed while the loop runs.
+                None => break Err(std::io::Error::other("the data feed stopped unexpectedly")),
+            },
             input = key_rx.recv() => match input {
                 Some(Event::Key(key)) => {
                     app.now_ms = now_ms();

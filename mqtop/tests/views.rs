@@ -185,3 +185,89 @@ fn a_large_terminal_shows_more_rows() {
         .count();
     assert_eq!(rows, 13, "{text}");
 }
+
+#[test]
+fn monochrome_keeps_meaning_without_colour() {
+    use ratatui::style::{Color, Modifier};
+    let mut app = app_at(ViewId::Groups);
+    app.mono = true;
+    // Select another row, so the STOPPED cell's style is its own.
+    app.selected.insert("groups".into(), 3);
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+    terminal
+        .draw(|f| mqtop::views::render(f, &app))
+        .expect("draw");
+    let buffer = terminal.backend().buffer().clone();
+    let mut coloured = 0;
+    let mut stopped = None;
+    for y in 0..24 {
+        for x in 0..80 {
+            let cell = &buffer[(x, y)];
+            if cell.fg != Color::Reset || cell.bg != Color::Reset {
+                coloured += 1;
+            }
+            if x + 7 <= 80 && stopped.is_none() {
+                let word: String = (x..x + 7).map(|i| buffer[(i, y)].symbol()).collect();
+                if word == "STOPPED" {
+                    stopped = Some(cell.modifier);
+                }
+            }
+        }
+    }
+    assert_eq!(coloured, 0, "no colour at all in monochrome");
+    let m = stopped.expect("a STOPPED group on screen");
+    assert!(
+        m.contains(Modifier::REVERSED) && m.contains(Modifier::BOLD),
+        "{m:?}"
+    );
+}
+
+/// docs/mqtop.md shows these screens; they must be the current ones.
+#[test]
+fn the_docs_show_the_current_screens() {
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/mqtop.md"))
+        .expect("docs/mqtop.md");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(dir).expect("snapshots") {
+        let path = entry.expect("entry").path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        // The captures the docs show; the rest are for the tests only.
+        let shown = [
+            "overview",
+            "topics",
+            "topic_drill_down",
+            "groups",
+            "group_drill_down",
+            "group_drill_down_with_hundreds_of_partitions",
+            "partitions",
+            "brokers",
+            "alerts",
+            "help",
+            "filtered_table_with_the_prompt_open",
+            "unreachable_banner_dims_the_last_data",
+            "empty_overview",
+            "tiny_terminal",
+        ];
+        if !shown.iter().any(|s| name == format!("views__{s}.snap")) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("snapshot");
+        let body = text
+            .splitn(3, "---\n")
+            .nth(2)
+            .unwrap_or_default()
+            .trim_end();
+        assert!(
+            docs.contains(body),
+            "docs/mqtop.md does not show the current {name}; copy it from {}",
+            path.display()
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 14);
+}

@@ -94,6 +94,7 @@ async fn rates_are_the_counts_over_the_window_and_lag_is_evaluated() {
     .await;
     assert_eq!(g.total_lag, 300);
     assert_eq!(g.members, 1);
+    assert_eq!(g.state, mq::proto::GroupState::Stable as i32);
     assert!(
         g.reason.contains("t/0") && g.reason.contains("no commit"),
         "{}",

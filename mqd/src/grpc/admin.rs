@@ -505,7 +505,7 @@ impl AdminApi for AdminService {
     }
 }
 
-fn state_proto(state: GroupState) -> ProtoGroupState {
+pub(super) fn state_proto(state: GroupState) -> ProtoGroupState {
     match state {
         GroupState::Stable => ProtoGroupState::Stable,
         GroupState::Rebalancing => ProtoGroupState::Rebalancing,

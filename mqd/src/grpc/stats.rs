@@ -57,6 +57,7 @@ pub async fn snapshot(broker: &Broker, groups: &[String]) -> StatsSnapshot {
             .groups
             .into_iter()
             .map(|g| GroupStats {
+                state: super::admin::state_proto(g.state) as i32,
                 group: g.group,
                 members: g.members as u32,
                 total_lag: g.total_lag,

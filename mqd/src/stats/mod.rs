@@ -75,6 +75,7 @@ pub struct GroupPartitionFigures {
 #[derive(Debug, Clone)]
 pub struct GroupFigures {
     pub group: String,
+    pub state: crate::groups::admin::GroupState,
     pub members: usize,
     pub total_lag: i64,
     pub max_lag_secs: f64,
@@ -235,6 +236,7 @@ pub async fn snapshot(broker: &Broker, groups: &[String]) -> StatsReport {
                 _ => (LagStatus::Ok, "every partition is keeping up".to_string()),
             };
             group_figures.push(GroupFigures {
+                state: g.state,
                 group: g.name,
                 members: g.members,
                 total_lag: rows.iter().map(|r| r.lag).sum(),

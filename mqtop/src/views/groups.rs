@@ -37,7 +37,7 @@ fn drain(secs: Option<f64>) -> String {
     }
 }
 
-static COLUMNS: [Column<GroupRow>; 10] = [
+static COLUMNS: [Column<GroupRow>; 11] = [
     Column {
         title: "GROUP",
         width: Constraint::Min(10),
@@ -47,9 +47,20 @@ static COLUMNS: [Column<GroupRow>; 10] = [
     },
     Column {
         title: "KIND",
-        width: Constraint::Length(8),
+        width: Constraint::Length(5),
         key: |r| Key::Text(r.kind.to_string()),
-        cell: |r, _| text(r.kind),
+        cell: |r, _| text(if r.kind == "consumer" { "cons" } else { r.kind }),
+        hideable: true,
+    },
+    Column {
+        title: "STATE",
+        width: Constraint::Length(6),
+        key: |r| Key::Text(r.state.to_string()),
+        cell: |r, c| match r.state {
+            "rebal" => styled(r.state, c.warn()),
+            "empty" | "dead" | "idle" => styled(r.state, c.dim()),
+            s => text(s),
+        },
         hideable: true,
     },
     Column {
@@ -131,9 +142,10 @@ pub static SPEC: Spec<GroupRow> = Spec {
     default_sort: ("STATUS", true),
     text: |r| {
         format!(
-            "{} {} {} {}",
+            "{} {} {} {} {}",
             r.name,
             r.kind,
+            r.state,
             human::lag_status(r.status as i32),
             r.topics
         )
@@ -324,9 +336,14 @@ pub fn render_detail(f: &mut Frame, area: Rect, app: &App, group: &str) {
             t.lag_status(row.status),
         ),
         format!(
-            "  {} of {} · {} member{} · lag {} ({} behind) · drains {}",
+            "  {} group of {}, {} · {} member{} · lag {} ({} behind) · drains {}",
             row.kind,
             row.topics,
+            if row.state == "rebal" {
+                "rebalancing"
+            } else {
+                row.state
+            },
             row.members,
             if row.members == 1 { "" } else { "s" },
             human::count(row.lag as f64),
