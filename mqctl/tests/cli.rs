@@ -485,6 +485,54 @@ fn completions_in_the_repository_are_current() {
     }
 }
 
+/// contrib/man holds the pages the .deb installs;
+/// `UPDATE_MAN=1 cargo test -p mqctl --test cli man_pages` rewrites them.
+#[test]
+fn man_pages_in_the_repository_are_current() {
+    let config = tempfile::tempdir().unwrap();
+    let fresh = tempfile::tempdir().unwrap();
+    bare(config.path())
+        .arg("man")
+        .arg(fresh.path())
+        .assert()
+        .success();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../contrib/man");
+    let mqctl_pages = |d: &Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(d)
+            .map(|r| {
+                r.filter_map(|e| e.ok()?.file_name().into_string().ok())
+                    .filter(|n| n.starts_with("mqctl"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    };
+    let update = std::env::var_os("UPDATE_MAN").is_some();
+    if update {
+        std::fs::create_dir_all(&dir).unwrap();
+        for stale in mqctl_pages(&dir) {
+            std::fs::remove_file(dir.join(stale)).unwrap();
+        }
+    }
+    for name in mqctl_pages(fresh.path()) {
+        let generated = std::fs::read(fresh.path().join(&name)).unwrap();
+        if update {
+            std::fs::write(dir.join(&name), &generated).unwrap();
+        }
+        let stored = std::fs::read(dir.join(&name)).unwrap_or_default();
+        assert!(
+            stored == generated,
+            "contrib/man/{name} is out of date; run UPDATE_MAN=1 cargo test -p mqctl --test cli man_pages"
+        );
+    }
+    assert_eq!(
+        mqctl_pages(&dir),
+        mqctl_pages(fresh.path()),
+        "stale pages in contrib/man"
+    );
+}
+
 /// Every Admin RPC has an mqctl verb.
 #[test]
 fn every_admin_rpc_has_a_verb() {

@@ -114,6 +114,35 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    /// contrib/man holds the pages the .deb installs;
+    /// `UPDATE_MAN=1 cargo test -p mqd man_pages` rewrites them.
+    #[test]
+    fn man_pages_in_the_repository_are_current() {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../contrib/man");
+        let cmd = Cli::command();
+        let mut pages = vec![("mqd".to_string(), cmd.clone())];
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            let name = format!("mqd-{}", sub.get_name());
+            let leaked: &'static str = name.clone().leak();
+            pages.push((name, sub.clone().name(leaked)));
+        }
+        for (name, page) in pages {
+            let mut rendered = Vec::new();
+            clap_mangen::Man::new(page).render(&mut rendered).unwrap();
+            let path = dir.join(format!("{name}.1"));
+            if std::env::var_os("UPDATE_MAN").is_some() {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(&path, &rendered).unwrap();
+            }
+            let stored = std::fs::read(&path).unwrap_or_default();
+            assert!(
+                stored == rendered,
+                "{} is out of date; run UPDATE_MAN=1 cargo test -p mqd man_pages",
+                path.display()
+            );
+        }
+    }
+
     #[test]
     fn flags_override_the_file() {
         let dir = tempfile::tempdir().unwrap();

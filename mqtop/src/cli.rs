@@ -54,6 +54,28 @@ fn parse_view(s: &str) -> Result<ViewId, String> {
 mod tests {
     use super::*;
 
+    /// contrib/man/mqtop.1 is what the .deb installs;
+    /// `UPDATE_MAN=1 cargo test -p mqtop man_page` rewrites it.
+    #[test]
+    fn man_page_in_the_repository_is_current() {
+        use clap::CommandFactory;
+        let path =
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../contrib/man/mqtop.1");
+        let mut rendered = Vec::new();
+        clap_mangen::Man::new(Cli::command())
+            .render(&mut rendered)
+            .expect("render");
+        if std::env::var_os("UPDATE_MAN").is_some() {
+            std::fs::write(&path, &rendered).expect("write");
+        }
+        let stored = std::fs::read(&path).unwrap_or_default();
+        assert!(
+            stored == rendered,
+            "{} is out of date; run UPDATE_MAN=1 cargo test -p mqtop man_page",
+            path.display()
+        );
+    }
+
     #[test]
     fn flags_are_validated_with_a_way_out() {
         assert_eq!(parse_interval("0.5"), Ok(Duration::from_millis(500)));
