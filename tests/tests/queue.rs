@@ -500,3 +500,32 @@ async fn a_topic_created_again_is_received_from_its_start() {
     assert_eq!(offsets, (0..30).collect::<Vec<_>>());
     assert!(again.iter().all(|r| r.delivery_count == 1));
 }
+
+/// A partition the group has never received from (here: one added after
+/// the group started) still counts: its records wait, and describe and
+/// Stats both say so.
+#[tokio::test]
+async fn an_untouched_partition_counts_in_the_backlog() {
+    let (_dir, _mqd, client, admin) = with_topic("jobs", 1, 10).await;
+    let worker = receiver(&client, "workers", "jobs", "w");
+    let mut got = 0;
+    while got < 10 {
+        let batch = worker.receive(Duration::from_secs(5)).await.unwrap();
+        got += batch.len();
+        worker.ack(&batch).await.unwrap();
+    }
+    admin.add_partitions("jobs", 2).await.unwrap();
+    produce(&client, "jobs", 2, 10..20).await;
+    // Records 10..20 alternate between the partitions: 5 land in the new one.
+    let p = queue_partition(&admin, "workers", 1).await;
+    assert_eq!((p.backlog, p.ack_floor, p.delivered), (5, 0, 0));
+    assert!(p.oldest_unacked_age_ms < 60_000);
+    let stats = client
+        .admin_raw()
+        .stats(mq::proto::StatsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let q = stats.queues.iter().find(|q| q.group == "workers").unwrap();
+    assert_eq!(q.backlog, 10, "5 in each partition");
+}

@@ -118,17 +118,10 @@ impl Queues {
             } else {
                 (hw - ledger.floor - ledger.settled_above_floor as i64).max(0)
             };
-            let mut oldest_unacked_age_ms = 0;
-            if let Some(p) = &source {
-                if ledger.floor < hw {
-                    if let Ok(read) = p.fetch(ledger.floor, 1, Duration::ZERO).await {
-                        if let Some(Ok(batch)) = batches(&read.records).next() {
-                            oldest_unacked_age_ms =
-                                (mq::record::now_ms() - batch.base_timestamp()).max(0) as u64;
-                        }
-                    }
-                }
-            }
+            let oldest_unacked_age_ms = match &source {
+                Some(p) if ledger.floor < hw => age_ms(p, ledger.floor).await,
+                _ => 0,
+            };
             partitions.push(QueuePartitionReport {
                 topic: qp.topic.clone(),
                 partition: qp.partition,
@@ -139,6 +132,39 @@ impl Queues {
                 ledger,
             });
         }
+        // Partitions of the group's topics that no receive has touched
+        // yet have no ledger: every record in them waits.
+        let touched: BTreeSet<(String, u32)> = partitions
+            .iter()
+            .map(|p| (p.topic.clone(), p.partition))
+            .collect();
+        let group_topics: BTreeSet<String> = touched.iter().map(|(t, _)| t.clone()).collect();
+        for topic in group_topics.iter().filter_map(|t| topics.get(t).ok()) {
+            for p in topic.partitions() {
+                if touched.contains(&(p.topic().to_string(), p.id())) {
+                    continue;
+                }
+                let s = p.state();
+                partitions.push(QueuePartitionReport {
+                    topic: p.topic().to_string(),
+                    partition: p.id(),
+                    log_start: s.log_start,
+                    high_watermark: s.high_watermark,
+                    backlog: (s.high_watermark - s.log_start).max(0),
+                    oldest_unacked_age_ms: if s.log_start < s.high_watermark {
+                        age_ms(&p, s.log_start).await
+                    } else {
+                        0
+                    },
+                    ledger: LedgerReport {
+                        floor: s.log_start,
+                        next: s.log_start,
+                        ..LedgerReport::default()
+                    },
+                });
+            }
+        }
+        partitions.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
         let mut receivers: Vec<ReceiverSummary> = group
             .receivers
             .lock()
@@ -188,5 +214,17 @@ impl Queues {
         self.meta.delete_queue_ledgers(name).await?;
         tracing::info!(group = name, "queue group deleted");
         Ok(())
+    }
+}
+
+/// Age of the record at `offset` by its batch's first timestamp (no record
+/// is decoded); 0 when it cannot be read.
+async fn age_ms(p: &crate::partition::Partition, offset: i64) -> u64 {
+    match p.fetch(offset, 1, Duration::ZERO).await {
+        Ok(read) => match batches(&read.records).next() {
+            Some(Ok(batch)) => (mq::record::now_ms() - batch.base_timestamp()).max(0) as u64,
+            _ => 0,
+        },
+        Err(_) => 0,
     }
 }

@@ -268,29 +268,11 @@ async fn queue_figures(broker: &Broker, wanted: &BTreeSet<&String>) -> Vec<Queue
         let Ok(report) = broker.queues.describe(&broker.topics, &q.name).await else {
             continue;
         };
-        // Partitions no receive has touched yet have no ledger; all their
-        // records wait.
-        let untouched: i64 = q
-            .topics
-            .iter()
-            .filter_map(|t| broker.topics.get(t).ok())
-            .flat_map(|t| t.partitions())
-            .filter(|p| {
-                !report
-                    .partitions
-                    .iter()
-                    .any(|r| r.topic == p.topic() && r.partition == p.id())
-            })
-            .map(|p| {
-                let s = p.state();
-                (s.high_watermark - s.log_start).max(0)
-            })
-            .sum();
         out.push(QueueFigures {
             group: q.name,
             topics: q.topics,
             live_receivers: report.live_receivers,
-            backlog: report.total_backlog() + untouched,
+            backlog: report.total_backlog(),
             in_flight: report.partitions.iter().map(|p| p.ledger.in_flight).sum(),
             dead_lettered: report
                 .partitions
