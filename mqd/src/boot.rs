@@ -165,6 +165,7 @@ pub async fn run(
     for (webhook, events) in webhooks {
         tracker.spawn(crate::alerts::webhook::deliver(
             webhook,
+            config.alerts.trust.clone(),
             events,
             shutdown.clone(),
         ));

@@ -1,6 +1,6 @@
 //! SIGHUP: the config is read again and what can change while mqd runs is
-//! applied (the log filter, broker-wide topic defaults, alert rules); every
-//! other change
+//! applied (the log filter, broker-wide topic defaults, alert rules,
+//! webhooks and their CA file); every other change
 //! is logged as needing a restart, so nothing is silently ignored. A config
 //! that does not validate changes nothing.
 
@@ -43,11 +43,18 @@ async fn apply(broker: &Broker, running: &mut ValidConfig, new: ValidConfig) {
         broker.alerting.set_config_rules(new.alerts.rules.clone());
         applied.push("alerts.rules");
     }
+    if new.alerts.webhooks != running.alerts.webhooks || new.alerts.trust != running.alerts.trust {
+        for (webhook, events) in broker.alerting.replace_webhooks(&new.alerts.webhooks) {
+            tokio::spawn(crate::alerts::webhook::deliver(
+                webhook,
+                new.alerts.trust.clone(),
+                events,
+                broker.shutdown.clone(),
+            ));
+        }
+        applied.push("alerts.webhooks");
+    }
     let restart: Vec<&str> = [
-        (
-            "alerts.webhooks",
-            new.alerts.webhooks != running.alerts.webhooks,
-        ),
         (
             "alerts.evaluate_interval_ms",
             new.alerts.interval != running.alerts.interval,
@@ -99,4 +106,6 @@ async fn apply(broker: &Broker, running: &mut ValidConfig, new: ValidConfig) {
     running.log_level = new.log_level;
     running.topic_defaults = broker.topics.defaults();
     running.alerts.rules = new.alerts.rules;
+    running.alerts.webhooks = new.alerts.webhooks;
+    running.alerts.trust = new.alerts.trust;
 }

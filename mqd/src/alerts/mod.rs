@@ -79,6 +79,7 @@ pub struct AlertSettings {
     pub interval: Duration,
     pub rules: Vec<Rule>,
     pub webhooks: Vec<Webhook>,
+    pub trust: webhook::Trust,
 }
 
 pub struct Alerting {
@@ -86,7 +87,9 @@ pub struct Alerting {
     stored_rules: Mutex<BTreeMap<String, Rule>>,
     alerts: Mutex<BTreeMap<String, Alert>>,
     meta: Meta,
-    webhooks: Vec<mpsc::Sender<serde_json::Value>>,
+    /// Replaced whole on reload; the old queues drain into their old
+    /// delivery tasks, which end once empty.
+    webhooks: Mutex<Vec<mpsc::Sender<serde_json::Value>>>,
     pub(crate) memory: Mutex<evaluate::Memory>,
     pub interval: Duration,
     /// An alert changed since it was last stored.
@@ -98,26 +101,28 @@ impl Alerting {
     pub fn open(meta: Meta, settings: &AlertSettings) -> Result<(Alerting, Vec<WebhookQueue>)> {
         let alerts: Vec<Alert> = meta.get_json(STORE_KEY)?.unwrap_or_default();
         let stored: Vec<Rule> = meta.get_json(RULES_KEY)?.unwrap_or_default();
-        let mut senders = Vec::new();
-        let mut receivers = Vec::new();
-        for w in &settings.webhooks {
-            let (tx, rx) = mpsc::channel(webhook::QUEUE);
-            senders.push(tx);
-            receivers.push((w.clone(), rx));
-        }
+        let (senders, receivers) = queues(&settings.webhooks);
         Ok((
             Alerting {
                 config_rules: Mutex::new(settings.rules.clone()),
                 stored_rules: Mutex::new(stored.into_iter().map(|r| (r.name.clone(), r)).collect()),
                 alerts: Mutex::new(alerts.into_iter().map(|a| (a.id.clone(), a)).collect()),
                 meta,
-                webhooks: senders,
+                webhooks: Mutex::new(senders),
                 memory: Mutex::new(evaluate::Memory::default()),
                 interval: settings.interval,
                 dirty: std::sync::atomic::AtomicBool::new(false),
             },
             receivers,
         ))
+    }
+
+    /// New webhooks (a reload): notifications go to these from now on;
+    /// returns their queues for delivery tasks to start.
+    pub fn replace_webhooks(&self, webhooks: &[Webhook]) -> Vec<WebhookQueue> {
+        let (senders, receivers) = queues(webhooks);
+        *self.webhooks.lock() = senders;
+        receivers
     }
 
     /// Config rules, replaced by stored rules of the same name.
@@ -268,8 +273,9 @@ impl Alerting {
     }
 
     fn notify(&self, events: Vec<serde_json::Value>) {
+        let webhooks = self.webhooks.lock().clone();
         for e in events {
-            for tx in &self.webhooks {
+            for tx in &webhooks {
                 if tx.try_send(e.clone()).is_err() {
                     tracing::warn!(
                         "webhook queue full or closed; an alert notification was dropped"
@@ -327,6 +333,18 @@ pub async fn run(broker: Arc<Broker>, shutdown: CancellationToken) {
 /// A webhook with the receiving end of its event queue.
 pub type WebhookQueue = (Webhook, mpsc::Receiver<serde_json::Value>);
 
+type Senders = Vec<mpsc::Sender<serde_json::Value>>;
+
+fn queues(webhooks: &[Webhook]) -> (Senders, Vec<WebhookQueue>) {
+    webhooks
+        .iter()
+        .map(|w| {
+            let (tx, rx) = mpsc::channel(webhook::QUEUE);
+            (tx, (w.clone(), rx))
+        })
+        .unzip()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,6 +357,7 @@ mod tests {
             interval: Duration::from_secs(1),
             rules: Vec::new(),
             webhooks: Vec::new(),
+            trust: webhook::Trust::load(None).unwrap(),
         };
         (dir, Alerting::open(meta, &settings).unwrap().0)
     }

@@ -49,9 +49,12 @@ interval_ms = 1000
 [alerts]
 # How often alert rules are evaluated.
 evaluate_interval_ms = 5000
-# Firing and resolving alerts are POSTed as JSON to each URL (http only),
-# retried with backoff until delivered.
+# Firing and resolving alerts are POSTed as JSON to each http:// or
+# https:// URL, retried with backoff until delivered.
 webhooks = []
+# https webhooks are verified against the Mozilla roots built into mqd; a
+# PEM file here adds CAs (for a private endpoint). Empty: none added.
+webhook_ca_file = ""
 # Rules. With none here, the defaults in docs/alerts.md apply; naming any
 # replaces all of them. Metrics: group_lag_records, group_lag_seconds,
 # group_stalled, group_stopped, retention_breach_records,

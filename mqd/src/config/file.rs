@@ -51,6 +51,8 @@ pub struct LimitsSection {
 pub struct AlertsSection {
     pub evaluate_interval_ms: u64,
     pub webhooks: Vec<String>,
+    /// Extra CAs for https webhooks (empty: the built-in roots only).
+    pub webhook_ca_file: PathBuf,
     pub rules: Vec<RuleFile>,
 }
 
@@ -84,6 +86,7 @@ impl Default for AlertsSection {
         AlertsSection {
             evaluate_interval_ms: 5000,
             webhooks: Vec::new(),
+            webhook_ca_file: PathBuf::new(),
             rules: Vec::new(),
         }
     }

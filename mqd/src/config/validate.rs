@@ -219,6 +219,15 @@ impl ConfigFile {
             .iter()
             .map(|url| Webhook::parse(url).map_err(|why| invalid("alerts.webhooks", url, &why)))
             .collect::<Result<Vec<_>, _>>()?;
+        let ca_file =
+            (!a.webhook_ca_file.as_os_str().is_empty()).then_some(a.webhook_ca_file.as_path());
+        let trust = crate::alerts::webhook::Trust::load(ca_file).map_err(|why| {
+            invalid(
+                "alerts.webhook_ca_file",
+                &a.webhook_ca_file.display().to_string(),
+                &format!("a PEM file of CA certificates ({why})"),
+            )
+        })?;
         let mut rules = Vec::new();
         for r in &a.rules {
             let threshold = match &r.threshold {
@@ -256,6 +265,7 @@ impl ConfigFile {
             interval: Duration::from_millis(a.evaluate_interval_ms),
             rules,
             webhooks,
+            trust,
         })
     }
 }
