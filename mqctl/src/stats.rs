@@ -95,7 +95,35 @@ fn print(s: &Session, snap: &StatsSnapshot) -> Result<()> {
         ]);
     }
     write_out(&format!("{}\n", parts.render(s.out.color)))?;
-    write_out(&groups_table(snap).render(s.out.color))
+    write_out(&groups_table(snap).render(s.out.color))?;
+    if !snap.queues.is_empty() {
+        write_out(&format!("\n{}", queues_table(snap).render(s.out.color)))?;
+    }
+    Ok(())
+}
+
+fn queues_table(snap: &StatsSnapshot) -> Table {
+    let mut queues = Table::new([
+        "QUEUE GROUP",
+        "TOPICS",
+        "RECEIVERS",
+        "BACKLOG",
+        "IN FLIGHT",
+        "DEAD-LETTERED",
+        "OLDEST",
+    ]);
+    for q in &snap.queues {
+        queues.row([
+            q.group.clone(),
+            q.topics.join(","),
+            q.live_receivers.to_string(),
+            q.backlog.to_string(),
+            q.in_flight.to_string(),
+            q.dead_lettered.to_string(),
+            format!("{:.1}s", q.oldest_unacked_seconds),
+        ]);
+    }
+    queues
 }
 
 fn groups_table(snap: &StatsSnapshot) -> Table {
@@ -143,14 +171,33 @@ fn snapshot_json(snap: &StatsSnapshot) -> Value {
             "log_start_offset": p.log_start_offset, "log_end_offset": p.log_end_offset,
             "high_watermark": p.high_watermark, "size_bytes": p.size_bytes,
             "segments": p.segment_count, "rates": rates(&p.rates),
+            "leader": p.leader, "replicas": p.replicas, "isr": p.isr,
+            "leader_epoch": p.leader_epoch, "offline": p.offline,
         })).collect::<Vec<_>>(),
         "groups": snap.groups.iter().map(group_json).collect::<Vec<_>>(),
+        "queues": snap.queues.iter().map(|q| json!({
+            "group": q.group, "topics": q.topics, "live_receivers": q.live_receivers,
+            "backlog": q.backlog, "in_flight": q.in_flight, "dead_lettered": q.dead_lettered,
+            "oldest_unacked_seconds": q.oldest_unacked_seconds,
+        })).collect::<Vec<_>>(),
+        "topics": snap.topics.iter().map(|t| json!({
+            "name": t.name, "partitions": t.partitions, "replication_factor": t.replication_factor,
+            "retention_ms": t.retention_ms, "retention_bytes": t.retention_bytes, "internal": t.internal,
+        })).collect::<Vec<_>>(),
+        "cluster": snap.cluster.as_ref().map(|c| json!({
+            "cluster_id": c.cluster_id, "controller_id": c.controller_id,
+            "brokers": c.brokers.iter().map(|b| json!({
+                "node_id": b.node_id, "address": b.address, "alive": b.alive,
+                "last_heartbeat_ms": b.last_heartbeat_ms, "partitions_led": b.partitions_led,
+                "version": b.version,
+            })).collect::<Vec<_>>(),
+        })),
     })
 }
 
 fn group_json(g: &mq::proto::GroupStats) -> Value {
     json!({
-        "group": g.group, "members": g.members, "total_lag": g.total_lag,
+        "group": g.group, "state": mq::human::group_state(g.state), "members": g.members, "total_lag": g.total_lag,
         "max_lag_seconds": g.max_lag_seconds, "status": status_name(g.status), "reason": g.reason,
         "partitions": g.partitions.iter().map(|p| json!({
             "topic": p.topic, "partition": p.partition,

@@ -817,6 +817,24 @@ fn stats_and_group_check_report_the_brokers_lag_status() {
     let snapshot = json(env.mqctl().args(["stats", "-o", "json"]));
     assert_eq!(snapshot["partitions"][0]["high_watermark"], 4);
     assert!(snapshot["broker"]["disk_total_bytes"].as_u64().unwrap() > 0);
+    assert_eq!(snapshot["partitions"][0]["isr"], serde_json::json!([1]));
+    assert_eq!(snapshot["cluster"]["controller_id"], 1);
+    assert_eq!(snapshot["cluster"]["brokers"][0]["alive"], true);
+    let work = snapshot["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "work")
+        .unwrap();
+    assert_eq!(work["retention_ms"], 604_800_000);
+    assert_eq!(snapshot["queues"], serde_json::json!([]));
+    let behind = snapshot["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == "behind")
+        .unwrap();
+    assert_eq!(behind["state"], "empty");
     let table = stdout(env.mqctl().args(["stats"]));
     assert!(
         table.contains("GROUP") && table.contains("behind"),
