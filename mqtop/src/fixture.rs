@@ -6,8 +6,8 @@
 
 use mq::proto::{
     Alert, AlertState, BrokerHealth, BrokerStats, CanaryStats, ClusterStats, GroupPartitionStats,
-    GroupState, GroupStats, LagStatus, LagTrend, PartitionStats, QueueStats, Rates, StatsSnapshot,
-    TopicStats,
+    GroupState, GroupStats, LagStatus, LagTrend, PartitionStats, QueuePartitionStats, QueueStats,
+    Rates, StatsSnapshot, TopicStats,
 };
 
 /// The fixed "now" of fixtures, 2026-11-23 08:00:00 UTC.
@@ -203,6 +203,17 @@ pub fn snapshot(topics: usize, partitions: u32, groups: usize, tick: u64) -> Sta
             in_flight: 37,
             dead_lettered: 3,
             oldest_unacked_seconds: 12.5,
+            partitions: (0..partitions)
+                .map(|p| QueuePartitionStats {
+                    topic: topic_name(0),
+                    partition: p,
+                    backlog: if p == 0 { 420 + tick as i64 } else { 0 },
+                    in_flight: if p == 0 { 37 } else { 0 },
+                    waiting_redelivery: if p == 0 { 2 } else { 0 },
+                    dead_lettered: if p == 0 { 3 } else { 0 },
+                    oldest_unacked_seconds: if p == 0 { 12.5 } else { 0.0 },
+                })
+                .collect(),
         }]
     } else {
         Vec::new()

@@ -212,13 +212,14 @@ fn open(app: &mut App) -> Effect {
     let Some(id) = selected_id(app) else {
         return Effect::None;
     };
-    let (drill, table) = match app.view() {
-        ViewId::Topics | ViewId::Partitions => (Drill::Topic(id), "topic"),
-        ViewId::Groups => (Drill::Group(id), "group"),
+    let drill = match app.view() {
+        ViewId::Topics | ViewId::Partitions => Drill::Topic(id),
+        ViewId::Groups => Drill::Group(id),
         _ => return Effect::None,
     };
     app.drill.push(drill);
-    app.selected.insert(table.to_string(), 0);
+    app.selected
+        .insert(views::current_table_name(app).to_string(), 0);
     Effect::Redraw
 }
 
@@ -301,6 +302,12 @@ mod tests {
         press(&mut a, KeyCode::Esc);
         assert!(a.drill.is_empty());
         assert_eq!(press(&mut a, KeyCode::Esc), Effect::None);
+        // The queue group: its partitions table instead.
+        press(&mut a, KeyCode::End);
+        assert_eq!(selected_id(&a).as_deref(), Some("workers"));
+        press(&mut a, KeyCode::Enter);
+        let ops = views::table_ops(&a).expect("queue table");
+        assert_eq!((ops.name, ops.ids.len()), ("queue", 4));
     }
 
     #[test]

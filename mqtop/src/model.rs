@@ -369,6 +369,46 @@ pub fn group_partitions(app: &App, group: &str) -> Vec<GroupPartitionRow> {
         .collect()
 }
 
+#[derive(Debug, Clone)]
+pub struct QueuePartitionRow {
+    pub topic: String,
+    pub partition: u32,
+    pub backlog: i64,
+    pub in_flight: u64,
+    pub waiting: u64,
+    pub dead_lettered: u64,
+    pub oldest_secs: f64,
+}
+
+/// A queue group's partitions (empty for a consumer group).
+pub fn queue_partitions(app: &App, group: &str) -> Vec<QueuePartitionRow> {
+    let Some(q) = app
+        .data
+        .as_ref()
+        .and_then(|d| d.snapshot.queues.iter().find(|q| q.group == group))
+    else {
+        return Vec::new();
+    };
+    q.partitions
+        .iter()
+        .map(|p| QueuePartitionRow {
+            topic: p.topic.clone(),
+            partition: p.partition,
+            backlog: p.backlog,
+            in_flight: p.in_flight,
+            waiting: p.waiting_redelivery,
+            dead_lettered: p.dead_lettered,
+            oldest_secs: p.oldest_unacked_seconds,
+        })
+        .collect()
+}
+
+pub fn is_queue_group(app: &App, group: &str) -> bool {
+    app.data
+        .as_ref()
+        .is_some_and(|d| d.snapshot.queues.iter().any(|q| q.group == group))
+}
+
 /// The groups reading a topic, for the topic drill-down.
 pub fn readers(app: &App, topic: &str) -> Vec<GroupRow> {
     let Some(d) = &app.data else {

@@ -76,6 +76,13 @@ fn group_drill_down() {
 }
 
 #[test]
+fn queue_group_drill_down() {
+    let mut app = app_at(ViewId::Groups);
+    app.drill.push(Drill::Group("workers".into()));
+    insta::assert_snapshot!(draw(&app, 80, 24));
+}
+
+#[test]
 fn group_drill_down_with_hundreds_of_partitions() {
     let mut app = app_at(ViewId::Groups);
     app.apply(Feed::Snapshot(Box::new(fixture::snapshot(2, 240, 2, 121))));
@@ -244,6 +251,7 @@ fn the_docs_show_the_current_screens() {
             "groups",
             "group_drill_down",
             "group_drill_down_with_hundreds_of_partitions",
+            "queue_group_drill_down",
             "partitions",
             "brokers",
             "alerts",
@@ -269,5 +277,5 @@ fn the_docs_show_the_current_screens() {
         );
         checked += 1;
     }
-    assert_eq!(checked, 14);
+    assert_eq!(checked, 15);
 }

@@ -528,4 +528,10 @@ async fn an_untouched_partition_counts_in_the_backlog() {
         .into_inner();
     let q = stats.queues.iter().find(|q| q.group == "workers").unwrap();
     assert_eq!(q.backlog, 10, "5 in each partition");
+    let per_partition: Vec<(u32, i64)> = q
+        .partitions
+        .iter()
+        .map(|p| (p.partition, p.backlog))
+        .collect();
+    assert_eq!(per_partition, vec![(0, 5), (1, 5)]);
 }

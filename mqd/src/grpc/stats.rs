@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use mq::proto::{
     BrokerHealth, BrokerStats, ClusterStats, GroupPartitionStats, GroupStats,
-    LagStatus as ProtoStatus, LagTrend, PartitionStats, QueueStats, Rates as ProtoRates,
-    StatsSnapshot, TopicStats,
+    LagStatus as ProtoStatus, LagTrend, PartitionStats, QueuePartitionStats, QueueStats,
+    Rates as ProtoRates, StatsSnapshot, TopicStats,
 };
 
 use crate::broker::Broker;
@@ -112,6 +112,19 @@ pub async fn snapshot(broker: &Broker, groups: &[String]) -> StatsSnapshot {
                 in_flight: q.in_flight,
                 dead_lettered: q.dead_lettered,
                 oldest_unacked_seconds: q.oldest_unacked_secs,
+                partitions: q
+                    .partitions
+                    .into_iter()
+                    .map(|p| QueuePartitionStats {
+                        topic: p.topic,
+                        partition: p.partition,
+                        backlog: p.backlog,
+                        in_flight: p.in_flight,
+                        waiting_redelivery: p.waiting,
+                        dead_lettered: p.dead_lettered,
+                        oldest_unacked_seconds: p.oldest_unacked_secs,
+                    })
+                    .collect(),
             })
             .collect(),
     }

@@ -106,6 +106,18 @@ pub struct QueueFigures {
     pub in_flight: u64,
     pub dead_lettered: u64,
     pub oldest_unacked_secs: f64,
+    pub partitions: Vec<QueuePartitionFigures>,
+}
+
+#[derive(Debug, Clone)]
+pub struct QueuePartitionFigures {
+    pub topic: String,
+    pub partition: u32,
+    pub backlog: i64,
+    pub in_flight: u64,
+    pub waiting: u64,
+    pub dead_lettered: u64,
+    pub oldest_unacked_secs: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -286,6 +298,19 @@ async fn queue_figures(broker: &Broker, wanted: &BTreeSet<&String>) -> Vec<Queue
                 .max()
                 .unwrap_or(0) as f64
                 / 1000.0,
+            partitions: report
+                .partitions
+                .iter()
+                .map(|p| QueuePartitionFigures {
+                    topic: p.topic.clone(),
+                    partition: p.partition,
+                    backlog: p.backlog,
+                    in_flight: p.ledger.in_flight,
+                    waiting: p.ledger.waiting,
+                    dead_lettered: p.ledger.counters.dead_lettered,
+                    oldest_unacked_secs: p.oldest_unacked_age_ms as f64 / 1000.0,
+                })
+                .collect(),
         });
     }
     out

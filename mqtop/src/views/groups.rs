@@ -16,7 +16,7 @@ use super::selected;
 use super::table::{num, num_styled, styled, text, Column, Drawn, Key, Spec};
 use crate::app::App;
 use crate::history::sparkline;
-use crate::model::{self, GroupPartitionRow, GroupRow, SPARK_WIDTH};
+use crate::model::{self, GroupPartitionRow, GroupRow, QueuePartitionRow, SPARK_WIDTH};
 use crate::theme::Theme;
 
 fn status_rank(s: LagStatus) -> f64 {
@@ -299,6 +299,73 @@ pub static GROUP_SPEC: Spec<GroupPartitionRow> = Spec {
     id: |r| format!("{}/{}", r.topic, r.partition),
 };
 
+static QUEUE_COLUMNS: [Column<QueuePartitionRow>; 7] = [
+    Column {
+        title: "TOPIC",
+        width: Constraint::Min(10),
+        key: |r| Key::Text(format!("{}\u{0}{:010}", r.topic, r.partition)),
+        cell: |r, _| text(r.topic.clone()),
+        hideable: false,
+    },
+    Column {
+        title: "P",
+        width: Constraint::Length(4),
+        key: |r| Key::Num(r.partition as f64),
+        cell: |r, _| num(r.partition.to_string(), 4),
+        hideable: false,
+    },
+    Column {
+        title: "BACKLOG",
+        width: Constraint::Length(7),
+        key: |r| Key::Num(r.backlog as f64),
+        cell: |r, _| num(human::count(r.backlog as f64), 7),
+        hideable: false,
+    },
+    Column {
+        title: "FLIGHT",
+        width: Constraint::Length(6),
+        key: |r| Key::Num(r.in_flight as f64),
+        cell: |r, _| num(human::count(r.in_flight as f64), 6),
+        hideable: true,
+    },
+    Column {
+        title: "WAITING",
+        width: Constraint::Length(7),
+        key: |r| Key::Num(r.waiting as f64),
+        cell: |r, _| num(human::count(r.waiting as f64), 7),
+        hideable: true,
+    },
+    Column {
+        title: "DLQ",
+        width: Constraint::Length(5),
+        key: |r| Key::Num(r.dead_lettered as f64),
+        cell: |r, c| {
+            if r.dead_lettered > 0 {
+                num_styled(human::count(r.dead_lettered as f64), 5, c.warn())
+            } else {
+                num("0", 5)
+            }
+        },
+        hideable: true,
+    },
+    Column {
+        title: "OLDEST",
+        width: Constraint::Length(6),
+        key: |r| Key::Num(r.oldest_secs),
+        cell: |r, _| num(human::duration_secs(r.oldest_secs.floor()), 6),
+        hideable: true,
+    },
+];
+
+/// A queue group's partitions, inside its drill-down.
+pub static QUEUE_SPEC: Spec<QueuePartitionRow> = Spec {
+    name: "queue",
+    columns: &QUEUE_COLUMNS,
+    default_sort: ("BACKLOG", true),
+    text: |r| format!("{} {}", r.topic, r.partition),
+    id: |r| format!("{}/{}", r.topic, r.partition),
+};
+
 /// One group: its summary, the per-partition lag chart and the table.
 pub fn render_detail(f: &mut Frame, area: Rect, app: &App, group: &str) {
     let c = super::ctx(app);
@@ -319,7 +386,33 @@ pub fn render_detail(f: &mut Frame, area: Rect, app: &App, group: &str) {
         return;
     };
     let parts = model::group_partitions(app, group);
-    let chart_height = if parts.is_empty() {
+    let queue_parts = model::queue_partitions(app, group);
+    let bars: Vec<Bar> = if row.kind == "queue" {
+        queue_parts
+            .iter()
+            .map(|p| Bar {
+                topic: &p.topic,
+                partition: p.partition,
+                value: p.backlog,
+                status: if p.backlog > 0 {
+                    row.status
+                } else {
+                    LagStatus::Ok
+                },
+            })
+            .collect()
+    } else {
+        parts
+            .iter()
+            .map(|p| Bar {
+                topic: &p.topic,
+                partition: p.partition,
+                value: p.lag,
+                status: p.status,
+            })
+            .collect()
+    };
+    let chart_height = if bars.is_empty() {
         0
     } else {
         (area.height / 3).clamp(5, 10)
@@ -330,22 +423,25 @@ pub fn render_detail(f: &mut Frame, area: Rect, app: &App, group: &str) {
         Constraint::Min(4),
     ])
     .areas(area);
-    let mut lines = vec![Line::from(vec![
-        Span::styled(
-            human::lag_status(row.status as i32),
-            t.lag_status(row.status),
-        ),
+    let state = if row.state == "rebal" {
+        "rebalancing"
+    } else {
+        row.state
+    };
+    let plural = if row.members == 1 { "" } else { "s" };
+    let about = if row.kind == "queue" {
         format!(
-            "  {} group of {}, {} · {} member{} · lag {} ({} behind) · drains {}",
-            row.kind,
+            "  queue group of {}, {state} · {} receiver{plural} · backlog {} (oldest {})",
             row.topics,
-            if row.state == "rebal" {
-                "rebalancing"
-            } else {
-                row.state
-            },
             row.members,
-            if row.members == 1 { "" } else { "s" },
+            human::count(row.lag as f64),
+            human::duration_secs(row.lag_secs.floor()),
+        )
+    } else {
+        format!(
+            "  consumer group of {}, {state} · {} member{plural} · lag {} ({} behind) · drains {}",
+            row.topics,
+            row.members,
             human::count(row.lag as f64),
             human::duration_secs(row.lag_secs.floor()),
             match row.drain_secs {
@@ -354,7 +450,13 @@ pub fn render_detail(f: &mut Frame, area: Rect, app: &App, group: &str) {
                 Some(s) => format!("in {}", human::duration_secs(s)),
             }
         )
-        .into(),
+    };
+    let mut lines = vec![Line::from(vec![
+        Span::styled(
+            human::lag_status(row.status as i32),
+            t.lag_status(row.status),
+        ),
+        about.into(),
     ])];
     lines.push(Line::styled(row.reason.clone(), t.dim()));
     if let (Some(flight), Some(dlq)) = (row.in_flight, row.dead_lettered) {
@@ -372,15 +474,27 @@ pub fn render_detail(f: &mut Frame, area: Rect, app: &App, group: &str) {
         summary,
     );
     if chart_height > 0 {
-        lag_chart(f, chart, &parts, t);
+        let what = if row.kind == "queue" {
+            "Backlog"
+        } else {
+            "Lag"
+        };
+        lag_chart(f, chart, what, &bars, t);
     }
     if row.kind == "queue" {
-        let note = Paragraph::new(Line::styled(
-            "a queue group shares records among receivers; per-record state is in `mqctl group describe`",
-            t.dim(),
-        ))
-        .block(Block::default().borders(Borders::ALL));
-        f.render_widget(note, table);
+        let settings = app.settings.table(QUEUE_SPEC.name);
+        let rows = QUEUE_SPEC.arrange(&settings, queue_parts);
+        QUEUE_SPEC.render(
+            f,
+            table,
+            Drawn {
+                settings: &settings,
+                rows: &rows,
+                selected: Some(selected(app, QUEUE_SPEC.name)),
+                title: Line::from(" Partitions "),
+                ctx: c,
+            },
+        );
         return;
     }
     let settings = app.settings.table(GROUP_SPEC.name);
@@ -400,26 +514,35 @@ pub fn render_detail(f: &mut Frame, area: Rect, app: &App, group: &str) {
 
 const EIGHTHS: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
-/// Vertical bars of lag, one per partition in partition order (topic by
-/// topic). Partitions beyond one per column share a column that shows the
-/// largest lag among them, so a skewed partition is never averaged away.
-fn lag_chart(f: &mut Frame, area: Rect, parts: &[GroupPartitionRow], t: Theme) {
-    let mut ordered: Vec<&GroupPartitionRow> = parts.iter().collect();
-    ordered.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
-    let max = ordered.iter().map(|p| p.lag).max().unwrap_or(0).max(1);
-    let worst = ordered.iter().max_by_key(|p| p.lag);
+/// One partition's bar.
+struct Bar<'a> {
+    topic: &'a str,
+    partition: u32,
+    value: i64,
+    status: LagStatus,
+}
+
+/// Vertical bars (lag, or a queue's backlog), one per partition in
+/// partition order (topic by topic). Partitions beyond one per column
+/// share a column that shows the largest value among them, so a skewed
+/// partition is never averaged away.
+fn lag_chart(f: &mut Frame, area: Rect, what: &str, bars: &[Bar], t: Theme) {
+    let mut ordered: Vec<&Bar> = bars.iter().collect();
+    ordered.sort_by(|a, b| (a.topic, a.partition).cmp(&(b.topic, b.partition)));
+    let max = ordered.iter().map(|p| p.value).max().unwrap_or(0).max(1);
+    let worst = ordered.iter().max_by_key(|p| p.value);
     let inner_width = area.width.saturating_sub(2).max(1) as usize;
     let per_column = ordered.len().div_ceil(inner_width).max(1);
     let columns: Vec<(i64, LagStatus)> = ordered
         .chunks(per_column)
         .map(|c| {
-            let top = c.iter().max_by_key(|p| p.lag).copied();
-            top.map_or((0, LagStatus::Ok), |p| (p.lag, p.status))
+            let top = c.iter().max_by_key(|p| p.value).copied();
+            top.map_or((0, LagStatus::Ok), |p| (p.value, p.status))
         })
         .collect();
     let bar_width = (inner_width / columns.len().max(1)).clamp(1, 6);
     let title = format!(
-        " Lag by partition: {} partitions{}, max {}{} ",
+        " {what} by partition: {} partitions{}, max {}{} ",
         ordered.len(),
         if per_column > 1 {
             format!(" ({per_column} per column, largest shown)")

@@ -108,6 +108,7 @@ pub fn render(f: &mut Frame, app: &App) {
 pub fn current_table_name(app: &App) -> &'static str {
     match (app.view(), app.drill.last()) {
         (_, Some(Drill::Topic(_))) => partitions::TOPIC_SPEC.name,
+        (_, Some(Drill::Group(g))) if model::is_queue_group(app, g) => groups::QUEUE_SPEC.name,
         (_, Some(Drill::Group(_))) => groups::GROUP_SPEC.name,
         (ViewId::Overview, None) => "",
         (ViewId::Topics, None) => topics::SPEC.name,
@@ -173,6 +174,9 @@ pub fn table_ops(app: &App) -> Option<TableOps> {
     Some(match (app.view(), app.drill.last()) {
         (_, Some(Drill::Topic(t))) => {
             ops!(app, partitions::TOPIC_SPEC, model::partitions(app, Some(t)))
+        }
+        (_, Some(Drill::Group(g))) if model::is_queue_group(app, g) => {
+            ops!(app, groups::QUEUE_SPEC, model::queue_partitions(app, g))
         }
         (_, Some(Drill::Group(g))) => {
             ops!(app, groups::GROUP_SPEC, model::group_partitions(app, g))
