@@ -19,9 +19,6 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    if !std::io::stdout().is_terminal() {
-        anyhow::bail!("stdout is not a terminal; mqtop is interactive (for scripts use `mqctl stats --watch -o json`)");
-    }
     let server = cli.server.clone().map(|s| {
         let origin = if std::env::var("MQ_SERVER").ok().as_deref() == Some(s.as_str()) {
             "MQ_SERVER"
@@ -31,6 +28,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         (s, origin)
     });
     let target = mq::contexts::resolve(server, cli.context.as_deref())?;
+    // A mistyped address is refused now; an unreachable one is retried.
+    mq::Client::check_servers(&target.address)
+        .map_err(|e| anyhow::anyhow!("{e} (from {})", target.source))?;
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!("stdout is not a terminal; mqtop is interactive (for scripts use `mqctl stats --watch -o json`)");
+    }
     let path = ui_state::path();
     let (mut settings, problem) = Settings::load(&path);
     if let Some(view) = cli.view {

@@ -161,3 +161,34 @@ async fn mqtop_shows_a_topic_and_a_lagging_group_and_rides_out_a_broker_restart(
     let kept = std::fs::read_to_string(state.path().join("mqtop.toml")).unwrap();
     assert!(kept.contains("view = \"groups\""), "{kept}");
 }
+
+/// Mistakes are refused before the screen is taken: a bad address, an
+/// unknown context, no terminal.
+#[test]
+fn bad_invocations_fail_with_a_message_and_leave_the_terminal_alone() {
+    let state = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_mqtop"))
+            .args(args)
+            .env("MQCTL_CONFIG", state.path().join("contexts.toml"))
+            .env("MQTOP_STATE", state.path().join("mqtop.toml"))
+            .env_remove("MQ_SERVER")
+            .env_remove("MQ_CONTEXT")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(out.stdout.is_empty(), "nothing drawn for {args:?}");
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let err = run(&["--server", "http://bad host:7420"]);
+    assert!(
+        err.contains("not a URL") && err.contains("--server"),
+        "{err}"
+    );
+    let err = run(&["--context", "prod"]);
+    assert!(err.contains("no context \"prod\""), "{err}");
+    let err = run(&["--interval", "0.01"]);
+    assert!(err.contains("0.2..=60"), "{err}");
+    let err = run(&["--server", "http://127.0.0.1:1"]);
+    assert!(err.contains("not a terminal"), "{err}");
+}

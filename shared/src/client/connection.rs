@@ -28,6 +28,27 @@ impl Client {
         Self::connect_with_timeout(servers, Duration::from_secs(5)).await
     }
 
+    /// Checks a server list without connecting, so a tool can refuse a
+    /// mistyped address at once instead of retrying it forever.
+    pub fn check_servers(servers: &str) -> Result<()> {
+        let mut any = false;
+        for server in servers.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            any = true;
+            Endpoint::from_shared(normalize(server)).map_err(|e| {
+                Error::InvalidArgument(format!(
+                    "server address {server:?} is not a URL ({e}); use http://HOST:PORT"
+                ))
+            })?;
+        }
+        if any {
+            Ok(())
+        } else {
+            Err(Error::InvalidArgument(
+                "no server address given; use http://HOST:PORT".into(),
+            ))
+        }
+    }
+
     /// As [`Client::connect`], giving up on each address after `timeout`.
     pub async fn connect_with_timeout(servers: &str, timeout: Duration) -> Result<Self> {
         let mut last_error = None;
