@@ -429,6 +429,23 @@ pub fn readers(app: &App, topic: &str) -> Vec<GroupRow> {
         .collect()
 }
 
+/// Rows about one partition get the shared TOPIC and P columns.
+macro_rules! placed {
+    ($($row:ty),*) => {$(
+        impl crate::views::table::Placed for $row {
+            fn topic(&self) -> &str {
+                &self.topic
+            }
+
+            fn partition(&self) -> u32 {
+                self.partition
+            }
+        }
+    )*};
+}
+
+placed!(PartitionRow, GroupPartitionRow, QueuePartitionRow);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,9 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::selected;
-use super::table::{num, num_styled, styled, text, Column, Drawn, Key, Spec};
+use super::table::{
+    num, num_styled, partition_column, styled, text, topic_column, Column, Drawn, Key, Spec,
+};
 use crate::app::App;
 use crate::history::sparkline;
 use crate::model::{self, GroupPartitionRow, GroupRow, QueuePartitionRow, SPARK_WIDTH};
@@ -195,20 +197,8 @@ pub fn render_readers(f: &mut Frame, area: Rect, app: &App, topic: &str, rows: V
 }
 
 static PARTITION_COLUMNS: [Column<GroupPartitionRow>; 9] = [
-    Column {
-        title: "TOPIC",
-        width: Constraint::Min(10),
-        key: |r| Key::Text(format!("{}\u{0}{:010}", r.topic, r.partition)),
-        cell: |r, _| text(r.topic.clone()),
-        hideable: false,
-    },
-    Column {
-        title: "P",
-        width: Constraint::Length(4),
-        key: |r| Key::Num(r.partition as f64),
-        cell: |r, _| num(r.partition.to_string(), 4),
-        hideable: false,
-    },
+    topic_column(),
+    partition_column(),
     Column {
         title: "COMMITTED",
         width: Constraint::Length(9),
@@ -300,20 +290,8 @@ pub static GROUP_SPEC: Spec<GroupPartitionRow> = Spec {
 };
 
 static QUEUE_COLUMNS: [Column<QueuePartitionRow>; 7] = [
-    Column {
-        title: "TOPIC",
-        width: Constraint::Min(10),
-        key: |r| Key::Text(format!("{}\u{0}{:010}", r.topic, r.partition)),
-        cell: |r, _| text(r.topic.clone()),
-        hideable: false,
-    },
-    Column {
-        title: "P",
-        width: Constraint::Length(4),
-        key: |r| Key::Num(r.partition as f64),
-        cell: |r, _| num(r.partition.to_string(), 4),
-        hideable: false,
-    },
+    topic_column(),
+    partition_column(),
     Column {
         title: "BACKLOG",
         width: Constraint::Length(7),

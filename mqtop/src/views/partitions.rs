@@ -9,7 +9,9 @@ use ratatui::Frame;
 use mq::human;
 
 use super::selected;
-use super::table::{num, num_styled, styled, text, Column, Drawn, Key, Spec};
+use super::table::{
+    num, num_styled, partition_column, styled, text, topic_column, Column, Drawn, Key, Spec,
+};
 use crate::app::App;
 use crate::model::{self, Health, PartitionRow};
 
@@ -18,20 +20,8 @@ fn ids(v: &[u32]) -> String {
 }
 
 static COLUMNS: [Column<PartitionRow>; 10] = [
-    Column {
-        title: "TOPIC",
-        width: Constraint::Min(10),
-        key: |r| Key::Text(format!("{}\u{0}{:010}", r.topic, r.partition)),
-        cell: |r, _| text(r.topic.clone()),
-        hideable: false,
-    },
-    Column {
-        title: "P",
-        width: Constraint::Length(4),
-        key: |r| Key::Num(r.partition as f64),
-        cell: |r, _| num(r.partition.to_string(), 4),
-        hideable: false,
-    },
+    topic_column(),
+    partition_column(),
     Column {
         title: "LDR",
         width: Constraint::Length(4),

@@ -226,6 +226,33 @@ impl<R> Spec<R> {
     }
 }
 
+/// A row about one partition, for the shared TOPIC and P columns.
+pub trait Placed {
+    fn topic(&self) -> &str;
+    fn partition(&self) -> u32;
+}
+
+/// The topic, sorting topic by topic and then by partition number.
+pub const fn topic_column<R: Placed>() -> Column<R> {
+    Column {
+        title: "TOPIC",
+        width: Constraint::Min(10),
+        key: |r| Key::Text(format!("{}\u{0}{:010}", r.topic(), r.partition())),
+        cell: |r, _| text(r.topic().to_string()),
+        hideable: false,
+    }
+}
+
+pub const fn partition_column<R: Placed>() -> Column<R> {
+    Column {
+        title: "P",
+        width: Constraint::Length(4),
+        key: |r| Key::Num(r.partition() as f64),
+        cell: |r, _| num(r.partition().to_string(), 4),
+        hideable: false,
+    }
+}
+
 /// A text cell.
 pub fn text(s: impl Into<String>) -> Cell<'static> {
     Cell::from(s.into())
