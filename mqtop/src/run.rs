@@ -51,6 +51,8 @@ pub async fn run(mut app: App, address: String) -> std::io::Result<App> {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut drawn_clock = String::new();
     let mut dirty = true;
+    // For the test that proves a panic gives the terminal back.
+    let panic_after_draw = std::env::var_os("MQTOP_PANIC_AFTER_DRAW").is_some();
     let result = loop {
         if dirty {
             app.now_ms = now_ms();
@@ -59,6 +61,9 @@ pub async fn run(mut app: App, address: String) -> std::io::Result<App> {
                 break Err(e);
             }
             dirty = false;
+            if panic_after_draw {
+                panic!("MQTOP_PANIC_AFTER_DRAW is set");
+            }
         }
         tokio::select! {
             update = feed_rx.recv() => match update {
