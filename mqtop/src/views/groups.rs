@@ -39,6 +39,69 @@ fn drain(secs: Option<f64>) -> String {
     }
 }
 
+/// A row with a lag and the broker's lag status: a group, or one of its
+/// partitions.
+pub trait Lagging {
+    fn lag(&self) -> i64;
+    fn lag_secs(&self) -> f64;
+    fn status(&self) -> LagStatus;
+}
+
+const fn status_column<R: Lagging>(hideable: bool) -> Column<R> {
+    Column {
+        title: "STATUS",
+        width: Constraint::Length(7),
+        key: |r| Key::Num(status_rank(r.status())),
+        cell: |r, t| {
+            styled(
+                human::lag_status(r.status() as i32),
+                t.lag_status(r.status()),
+            )
+        },
+        hideable,
+    }
+}
+
+const fn lag_column<R: Lagging>() -> Column<R> {
+    Column {
+        title: "LAG",
+        width: Constraint::Length(6),
+        key: |r| Key::Num(r.lag() as f64),
+        cell: |r, t| num_styled(human::count(r.lag() as f64), 6, t.lag_status(r.status())),
+        hideable: false,
+    }
+}
+
+const fn lag_time_column<R: Lagging>() -> Column<R> {
+    Column {
+        title: "LAG-T",
+        width: Constraint::Length(5),
+        key: |r| Key::Num(r.lag_secs()),
+        cell: |r, _| num(human::duration_secs(r.lag_secs().floor()), 5),
+        hideable: true,
+    }
+}
+
+macro_rules! lagging {
+    ($($row:ty),*) => {$(
+        impl Lagging for $row {
+            fn lag(&self) -> i64 {
+                self.lag
+            }
+
+            fn lag_secs(&self) -> f64 {
+                self.lag_secs
+            }
+
+            fn status(&self) -> LagStatus {
+                self.status
+            }
+        }
+    )*};
+}
+
+lagging!(GroupRow, GroupPartitionRow);
+
 static COLUMNS: [Column<GroupRow>; 11] = [
     Column {
         title: "GROUP",
@@ -78,27 +141,9 @@ static COLUMNS: [Column<GroupRow>; 11] = [
         },
         hideable: true,
     },
-    Column {
-        title: "STATUS",
-        width: Constraint::Length(7),
-        key: |r| Key::Num(status_rank(r.status)),
-        cell: |r, t| styled(human::lag_status(r.status as i32), t.lag_status(r.status)),
-        hideable: false,
-    },
-    Column {
-        title: "LAG",
-        width: Constraint::Length(6),
-        key: |r| Key::Num(r.lag as f64),
-        cell: |r, t| num_styled(human::count(r.lag as f64), 6, t.lag_status(r.status)),
-        hideable: false,
-    },
-    Column {
-        title: "LAG-T",
-        width: Constraint::Length(5),
-        key: |r| Key::Num(r.lag_secs),
-        cell: |r, _| num(human::duration_secs(r.lag_secs.floor()), 5),
-        hideable: true,
-    },
+    status_column(false),
+    lag_column(),
+    lag_time_column(),
     Column {
         title: "LAG TREND",
         width: Constraint::Length(SPARK_WIDTH as u16),
@@ -222,20 +267,8 @@ static PARTITION_COLUMNS: [Column<GroupPartitionRow>; 9] = [
         cell: |r, _| num(human::count(r.high_watermark as f64), 7),
         hideable: true,
     },
-    Column {
-        title: "LAG",
-        width: Constraint::Length(6),
-        key: |r| Key::Num(r.lag as f64),
-        cell: |r, t| num_styled(human::count(r.lag as f64), 6, t.lag_status(r.status)),
-        hideable: false,
-    },
-    Column {
-        title: "LAG-T",
-        width: Constraint::Length(5),
-        key: |r| Key::Num(r.lag_secs),
-        cell: |r, _| num(human::duration_secs(r.lag_secs.floor()), 5),
-        hideable: true,
-    },
+    lag_column(),
+    lag_time_column(),
     Column {
         title: "TREND",
         width: Constraint::Length(9),
@@ -265,13 +298,7 @@ static PARTITION_COLUMNS: [Column<GroupPartitionRow>; 9] = [
         },
         hideable: true,
     },
-    Column {
-        title: "STATUS",
-        width: Constraint::Length(7),
-        key: |r| Key::Num(status_rank(r.status)),
-        cell: |r, t| styled(human::lag_status(r.status as i32), t.lag_status(r.status)),
-        hideable: true,
-    },
+    status_column(true),
 ];
 
 pub static GROUP_SPEC: Spec<GroupPartitionRow> = Spec {
