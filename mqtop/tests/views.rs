@@ -178,6 +178,19 @@ fn before_the_first_snapshot() {
 }
 
 #[test]
+fn a_read_only_context_says_so_in_the_header() {
+    let mut app = app_at(ViewId::Alerts);
+    app.read_only_context = Some("prod".into());
+    let text = draw(&app, 80, 24);
+    assert!(
+        text.lines()
+            .next()
+            .is_some_and(|l| l.contains("prod (read-only)")),
+        "{text}"
+    );
+}
+
+#[test]
 fn tiny_terminal() {
     insta::assert_snapshot!(draw(&app_at(ViewId::Groups), 40, 10));
 }

@@ -26,6 +26,9 @@ pub fn render_header(f: &mut Frame, area: Rect, app: &App) {
         Span::styled(" mqtop ", t.title()),
         Span::raw(app.target.clone()),
     ];
+    if app.read_only_context.is_some() {
+        spans.push(Span::styled(" (read-only)", t.warn()));
+    }
     if let Some(d) = &app.data {
         if let Some(c) = &d.snapshot.cluster {
             let up = c.brokers.iter().filter(|b| b.alive).count();
