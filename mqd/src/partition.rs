@@ -263,6 +263,16 @@ impl Partition {
         self.dirty.load(Ordering::Acquire)
     }
 
+    /// How long ago the record at `offset` was written, by its batch's
+    /// first timestamp (no record is decoded); None when nothing can be
+    /// read there. Lag in time and a queue's oldest unacked record use it.
+    pub async fn age_at(&self, offset: i64) -> Option<Duration> {
+        let read = self.fetch(offset, 1, Duration::ZERO).await.ok()?;
+        let batch = mq::batch::batches(&read.records).next()?.ok()?;
+        let ms = (mq::record::now_ms() - batch.base_timestamp()).max(0);
+        Some(Duration::from_millis(ms as u64))
+    }
+
     /// Reads from `offset`, waiting up to `max_wait` for data to arrive.
     pub async fn fetch(
         &self,

@@ -3,9 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-use mq::batch::batches;
+use std::time::Instant;
 
 use super::ledger::LedgerReport;
 use super::{Queues, RECEIVER_IDLE};
@@ -217,14 +215,7 @@ impl Queues {
     }
 }
 
-/// Age of the record at `offset` by its batch's first timestamp (no record
-/// is decoded); 0 when it cannot be read.
+/// `Partition::age_at` in ms; 0 when nothing can be read.
 async fn age_ms(p: &crate::partition::Partition, offset: i64) -> u64 {
-    match p.fetch(offset, 1, Duration::ZERO).await {
-        Ok(read) => match batches(&read.records).next() {
-            Some(Ok(batch)) => (mq::record::now_ms() - batch.base_timestamp()).max(0) as u64,
-            _ => 0,
-        },
-        Err(_) => 0,
-    }
+    p.age_at(offset).await.map_or(0, |d| d.as_millis() as u64)
 }

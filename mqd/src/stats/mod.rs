@@ -10,8 +10,6 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use mq::batch::batches;
-
 use self::lag::{Evaluation, LagStatus, Point};
 use self::sampler::Sample;
 use crate::broker::Broker;
@@ -336,20 +334,11 @@ fn points(history: &[Arc<Sample>], group: &str, tp: &(String, u32)) -> Vec<Point
         .collect()
 }
 
-/// Seconds since the record at `offset` was written (by its batch's first
-/// timestamp; no record is decoded).
+/// Seconds since the oldest record the group has not consumed was written.
 async fn oldest_unconsumed_age(broker: &Broker, topic: &str, partition: u32, offset: i64) -> f64 {
     let Ok((_, p)) = broker.topics.partition(topic, partition) else {
         return 0.0;
     };
     let offset = offset.max(p.state().log_start);
-    match p.fetch(offset, 1, Duration::ZERO).await {
-        Ok(read) => match batches(&read.records).next() {
-            Some(Ok(batch)) => {
-                ((mq::record::now_ms() - batch.base_timestamp()).max(0)) as f64 / 1000.0
-            }
-            _ => 0.0,
-        },
-        Err(_) => 0.0,
-    }
+    p.age_at(offset).await.map_or(0.0, |d| d.as_secs_f64())
 }
