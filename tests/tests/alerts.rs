@@ -39,33 +39,40 @@ severity = "info"
     )
 }
 
+/// Reads one POST from `stream`, answers 200 and returns its JSON body.
+fn answer_post(stream: impl Read + Write) -> Option<serde_json::Value> {
+    let mut reader = BufReader::new(stream);
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            if k.eq_ignore_ascii_case("content-length") {
+                length = v.trim().parse().ok()?;
+            }
+        }
+    }
+    let mut body = vec![0u8; length];
+    reader.read_exact(&mut body).ok()?;
+    let mut stream = reader.into_inner();
+    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+    let _ = stream.flush();
+    serde_json::from_slice(&body).ok()
+}
+
 /// A minimal HTTP receiver: each POST body (JSON) goes to `tx`.
 fn receive_hooks(listener: TcpListener, tx: mpsc::Sender<serde_json::Value>) {
     std::thread::spawn(move || {
         for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut length = 0usize;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                    break;
-                }
-                let line = line.trim_end();
-                if line.is_empty() {
-                    break;
-                }
-                if let Some((k, v)) = line.split_once(':') {
-                    if k.eq_ignore_ascii_case("content-length") {
-                        length = v.trim().parse().unwrap();
-                    }
-                }
+            if let Some(body) = stream.ok().and_then(answer_post) {
+                let _ = tx.send(body);
             }
-            let mut body = vec![0u8; length];
-            reader.read_exact(&mut body).unwrap();
-            let _ = stream
-                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
-            let _ = tx.send(serde_json::from_slice(&body).unwrap());
         }
     });
 }
@@ -300,64 +307,35 @@ fn private_ca() -> (String, String, String) {
     (ca.pem(), leaf.pem(), key.serialize_pem())
 }
 
-/// An https receiver: each POST body (JSON) goes to `tx`.
-async fn receive_https_hooks(
-    listener: tokio::net::TcpListener,
+/// An https receiver: each POST body (JSON) goes to `tx`. A client that
+/// refuses the certificate ends the handshake, and nothing is sent.
+fn receive_https_hooks(
+    listener: TcpListener,
     cert_pem: &str,
     key_pem: &str,
-    tx: tokio::sync::mpsc::UnboundedSender<serde_json::Value>,
+    tx: mpsc::Sender<serde_json::Value>,
 ) {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 
     let certs = vec![CertificateDer::from_pem_slice(cert_pem.as_bytes()).unwrap()];
     let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).unwrap();
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                return;
-            };
-            let (acceptor, tx) = (acceptor.clone(), tx.clone());
-            tokio::spawn(async move {
-                // A client that refuses our certificate ends the handshake.
-                let Ok(stream) = acceptor.accept(stream).await else {
-                    return;
-                };
-                let mut reader = tokio::io::BufReader::new(stream);
-                let mut length = 0usize;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let line = line.trim_end();
-                    if line.is_empty() {
-                        break;
-                    }
-                    if let Some((k, v)) = line.split_once(':') {
-                        if k.eq_ignore_ascii_case("content-length") {
-                            length = v.trim().parse().unwrap();
-                        }
-                    }
-                }
-                let mut body = vec![0u8; length];
-                reader.read_exact(&mut body).await.unwrap();
-                let mut stream = reader.into_inner();
-                let _ = stream
-                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
-                    .await;
-                let _ = stream.shutdown().await;
-                let _ = tx.send(serde_json::from_slice(&body).unwrap());
-            });
+    let config = std::sync::Arc::new(
+        rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .unwrap(),
+    );
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let tls = rustls::ServerConnection::new(config.clone()).unwrap();
+            if let Some(body) = answer_post(rustls::StreamOwned::new(tls, stream)) {
+                let _ = tx.send(body);
+            }
         }
     });
 }
@@ -368,10 +346,10 @@ async fn receive_https_hooks(
 #[tokio::test]
 async fn https_webhooks_are_verified_and_a_reload_adds_the_ca() {
     let (ca, cert, key) = private_ca();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    receive_https_hooks(listener, &cert, &key, tx).await;
+    let (tx, rx) = mpsc::channel();
+    receive_https_hooks(listener, &cert, &key, tx);
 
     let dir = DataDir::new();
     let ca_path = dir.path().join("hooks-ca.pem");
@@ -424,15 +402,13 @@ async fn https_webhooks_are_verified_and_a_reload_adds_the_ca() {
         .set_alert_rule(rule("disk-b"))
         .await
         .unwrap();
-    let event = tokio::time::timeout(Duration::from_secs(30), async {
-        loop {
-            let e = rx.recv().await.unwrap();
-            if e["alert"]["rule"] == "disk-b" {
-                return e;
-            }
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let event = loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let e = rx.recv_timeout(left).expect("the disk-b alert over https");
+        if e["alert"]["rule"] == "disk-b" {
+            break e;
         }
-    })
-    .await
-    .expect("the disk-b alert over https");
+    };
     assert_eq!(event["event"], "firing");
 }
