@@ -266,9 +266,13 @@ impl Partition {
     /// How long ago the record at `offset` was written, by its batch's
     /// first timestamp (no record is decoded); None when nothing can be
     /// read there. Lag in time and a queue's oldest unacked record use it.
-    pub async fn age_at(&self, offset: i64) -> Option<Duration> {
-        let read = self.fetch(offset, 1, Duration::ZERO).await.ok()?;
-        let batch = mq::batch::batches(&read.records).next()?.ok()?;
+    /// Unlike a fetch, the read is not counted as records out: it is the
+    /// broker looking, not a consumer.
+    pub fn age_at(&self, offset: i64) -> Option<Duration> {
+        let hw = *self.high_watermark.borrow();
+        let plan = self.log.lock().plan_read(offset, 1, hw).ok()?;
+        let records = plan.execute().ok()?;
+        let batch = mq::batch::batches(&records).next()?.ok()?;
         let ms = (mq::record::now_ms() - batch.base_timestamp()).max(0);
         Some(Duration::from_millis(ms as u64))
     }

@@ -228,3 +228,41 @@ async fn the_snapshot_describes_the_cluster_topics_and_queue_groups() {
         .into_inner();
     assert!(narrowed.queues.is_empty());
 }
+
+/// Working out lag in time reads the oldest unconsumed record's batch;
+/// that read is the broker looking, not a consumer, so it must not show
+/// up as records out.
+#[tokio::test]
+async fn lag_probes_are_not_counted_as_records_out() {
+    let dir = DataDir::new();
+    let mqd = Mqd::start(&dir);
+    let client = mqd.client().await;
+    Admin::new(&client).create_topic("t", 1, &[]).await.unwrap();
+    let producer = Producer::new(client.clone(), ProducerConfig::default());
+    for i in 0..50 {
+        producer
+            .send("t", Record::new(format!("r{i}")))
+            .await
+            .unwrap();
+    }
+    producer.flush().await.unwrap();
+    let mut config = GroupConfig::new("g", ["t"]);
+    config.auto_commit = false;
+    let member = GroupConsumer::join(client.clone(), config).await.unwrap();
+    commit(&client, &member, 10).await;
+    // Ask for stats (each one measures the lag in time) until the broker's
+    // rate window spans three seconds of such requests.
+    let p = wait_for(
+        Duration::from_secs(30),
+        "a 3 s window of stats",
+        async || {
+            let s = stats(&client).await;
+            let g = s.groups.iter().find(|g| g.group == "g")?;
+            assert!(g.max_lag_seconds >= 0.0 && g.total_lag == 40);
+            let p = s.partitions.iter().find(|p| p.topic == "t")?.clone();
+            (s.window_ms >= 3_000).then_some(p)
+        },
+    )
+    .await;
+    assert_eq!(p.rates.unwrap().records_out, 0, "nobody consumed");
+}

@@ -117,7 +117,7 @@ impl Queues {
                 (hw - ledger.floor - ledger.settled_above_floor as i64).max(0)
             };
             let oldest_unacked_age_ms = match &source {
-                Some(p) if ledger.floor < hw => age_ms(p, ledger.floor).await,
+                Some(p) if ledger.floor < hw => age_ms(p, ledger.floor),
                 _ => 0,
             };
             partitions.push(QueuePartitionReport {
@@ -150,7 +150,7 @@ impl Queues {
                     high_watermark: s.high_watermark,
                     backlog: (s.high_watermark - s.log_start).max(0),
                     oldest_unacked_age_ms: if s.log_start < s.high_watermark {
-                        age_ms(&p, s.log_start).await
+                        age_ms(&p, s.log_start)
                     } else {
                         0
                     },
@@ -216,6 +216,6 @@ impl Queues {
 }
 
 /// `Partition::age_at` in ms; 0 when nothing can be read.
-async fn age_ms(p: &crate::partition::Partition, offset: i64) -> u64 {
-    p.age_at(offset).await.map_or(0, |d| d.as_millis() as u64)
+fn age_ms(p: &crate::partition::Partition, offset: i64) -> u64 {
+    p.age_at(offset).map_or(0, |d| d.as_millis() as u64)
 }

@@ -218,7 +218,6 @@ pub async fn snapshot(broker: &Broker, groups: &[String]) -> StatsReport {
                         p.partition,
                         committed.unwrap_or(p.log_start),
                     )
-                    .await
                 } else {
                     0.0
                 };
@@ -335,10 +334,10 @@ fn points(history: &[Arc<Sample>], group: &str, tp: &(String, u32)) -> Vec<Point
 }
 
 /// Seconds since the oldest record the group has not consumed was written.
-async fn oldest_unconsumed_age(broker: &Broker, topic: &str, partition: u32, offset: i64) -> f64 {
+fn oldest_unconsumed_age(broker: &Broker, topic: &str, partition: u32, offset: i64) -> f64 {
     let Ok((_, p)) = broker.topics.partition(topic, partition) else {
         return 0.0;
     };
     let offset = offset.max(p.state().log_start);
-    p.age_at(offset).await.map_or(0.0, |d| d.as_secs_f64())
+    p.age_at(offset).map_or(0.0, |d| d.as_secs_f64())
 }
