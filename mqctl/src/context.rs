@@ -22,24 +22,8 @@ pub fn resolve(server: Option<(String, &str)>, context: Option<&str>) -> Result<
     Ok(contexts::resolve(server, context)?)
 }
 
-fn load() -> Result<contexts::ContextsFile> {
-    Ok(contexts::load()?)
-}
-
-fn save(file: &contexts::ContextsFile) -> Result<()> {
-    Ok(contexts::save(file)?)
-}
-
-fn find<'a>(file: &'a contexts::ContextsFile, name: &str) -> Result<&'a Context> {
-    Ok(contexts::find(file, name)?)
-}
-
-fn path() -> std::path::PathBuf {
-    contexts::path()
-}
-
 pub fn run(command: ContextCommand, out: &Printer) -> Result<()> {
-    let mut file = load()?;
+    let mut file = contexts::load()?;
     match command {
         ContextCommand::List => {
             let mut table = Table::new(["CURRENT", "NAME", "SERVER", "READ-ONLY"]);
@@ -59,9 +43,9 @@ pub fn run(command: ContextCommand, out: &Printer) -> Result<()> {
             out.emit(&table, &serde_json::Value::Array(json))
         }
         ContextCommand::Use { name } => {
-            find(&file, &name)?;
+            contexts::find(&file, &name)?;
             file.current = Some(name.clone());
-            save(&file)?;
+            contexts::save(&file)?;
             out.note(&format!("current context is now {name:?}"));
             out.json(&serde_json::json!({ "current": name }))
         }
@@ -82,21 +66,21 @@ pub fn run(command: ContextCommand, out: &Printer) -> Result<()> {
             if file.current.is_none() {
                 file.current = Some(name.clone());
             }
-            save(&file)?;
+            contexts::save(&file)?;
             out.note(&format!(
                 "{} context {name:?} in {}",
                 if replaced { "replaced" } else { "added" },
-                path().display()
+                contexts::path().display()
             ));
             out.json(&serde_json::json!({ "name": name, "replaced": replaced }))
         }
         ContextCommand::Remove { name } => {
-            find(&file, &name)?;
+            contexts::find(&file, &name)?;
             file.contexts.remove(&name);
             if file.current.as_deref() == Some(name.as_str()) {
                 file.current = None;
             }
-            save(&file)?;
+            contexts::save(&file)?;
             out.note(&format!("removed context {name:?}"));
             out.json(&serde_json::json!({ "removed": name }))
         }
@@ -109,7 +93,7 @@ pub fn run(command: ContextCommand, out: &Printer) -> Result<()> {
                     ))
                 }
             };
-            let c = find(&file, &name)?;
+            let c = contexts::find(&file, &name)?;
             let mut table = Table::new(["NAME", "SERVER", "READ-ONLY"]);
             table.row([name.clone(), c.server.clone(), c.read_only.to_string()]);
             out.emit(
