@@ -32,34 +32,25 @@ impl Client {
     /// mistyped address at once instead of retrying it forever.
     pub fn check_servers(servers: &str) -> Result<()> {
         let mut any = false;
-        for server in servers.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        for server in split(servers) {
             any = true;
-            Endpoint::from_shared(normalize(server)).map_err(|e| {
-                Error::InvalidArgument(format!(
-                    "server address {server:?} is not a URL ({e}); use http://HOST:PORT"
-                ))
-            })?;
+            endpoint(server)?;
         }
         if any {
             Ok(())
         } else {
-            Err(Error::InvalidArgument(
-                "no server address given; use http://HOST:PORT".into(),
-            ))
+            Err(no_server())
         }
     }
 
     /// As [`Client::connect`], giving up on each address after `timeout`.
     pub async fn connect_with_timeout(servers: &str, timeout: Duration) -> Result<Self> {
         let mut last_error = None;
-        for server in servers.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            let address = normalize(server);
-            let endpoint = match Endpoint::from_shared(address.clone()) {
-                Ok(e) => e,
+        for server in split(servers) {
+            let (address, endpoint) = match endpoint(server) {
+                Ok(parsed) => parsed,
                 Err(e) => {
-                    last_error = Some(Error::InvalidArgument(format!(
-                        "server address {server:?} is not a URL ({e}); use http://HOST:PORT"
-                    )));
+                    last_error = Some(e);
                     continue;
                 }
             };
@@ -79,9 +70,7 @@ impl Client {
                 }
             }
         }
-        Err(last_error.unwrap_or_else(|| {
-            Error::InvalidArgument("no server address given; use http://HOST:PORT".into())
-        }))
+        Err(last_error.unwrap_or_else(no_server))
     }
 
     /// The address this client is connected to.
@@ -100,6 +89,26 @@ impl Client {
     pub fn admin_raw(&self) -> AdminClient<Channel> {
         AdminClient::new(self.channel.clone())
     }
+}
+
+/// The entries of a comma-separated server list.
+fn split(servers: &str) -> impl Iterator<Item = &str> {
+    servers.split(',').map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// One server entry as an address and an endpoint, or why it is not one.
+fn endpoint(server: &str) -> Result<(String, Endpoint)> {
+    let address = normalize(server);
+    let endpoint = Endpoint::from_shared(address.clone()).map_err(|e| {
+        Error::InvalidArgument(format!(
+            "server address {server:?} is not a URL ({e}); use http://HOST:PORT"
+        ))
+    })?;
+    Ok((address, endpoint))
+}
+
+fn no_server() -> Error {
+    Error::InvalidArgument("no server address given; use http://HOST:PORT".into())
 }
 
 fn normalize(server: &str) -> String {
