@@ -28,6 +28,9 @@ _mqctl() {
             mqctl,broker)
                 cmd="mqctl__subcmd__broker"
                 ;;
+            mqctl,cluster)
+                cmd="mqctl__subcmd__cluster"
+                ;;
             mqctl,completions)
                 cmd="mqctl__subcmd__completions"
                 ;;
@@ -142,6 +145,30 @@ _mqctl() {
             mqctl__subcmd__broker__subcmd__help,set-log-level)
                 cmd="mqctl__subcmd__broker__subcmd__help__subcmd__set__subcmd__log__subcmd__level"
                 ;;
+            mqctl__subcmd__cluster,brokers)
+                cmd="mqctl__subcmd__cluster__subcmd__brokers"
+                ;;
+            mqctl__subcmd__cluster,health)
+                cmd="mqctl__subcmd__cluster__subcmd__health"
+                ;;
+            mqctl__subcmd__cluster,help)
+                cmd="mqctl__subcmd__cluster__subcmd__help"
+                ;;
+            mqctl__subcmd__cluster,status)
+                cmd="mqctl__subcmd__cluster__subcmd__status"
+                ;;
+            mqctl__subcmd__cluster__subcmd__help,brokers)
+                cmd="mqctl__subcmd__cluster__subcmd__help__subcmd__brokers"
+                ;;
+            mqctl__subcmd__cluster__subcmd__help,health)
+                cmd="mqctl__subcmd__cluster__subcmd__help__subcmd__health"
+                ;;
+            mqctl__subcmd__cluster__subcmd__help,help)
+                cmd="mqctl__subcmd__cluster__subcmd__help__subcmd__help"
+                ;;
+            mqctl__subcmd__cluster__subcmd__help,status)
+                cmd="mqctl__subcmd__cluster__subcmd__help__subcmd__status"
+                ;;
             mqctl__subcmd__context,add)
                 cmd="mqctl__subcmd__context__subcmd__add"
                 ;;
@@ -226,6 +253,9 @@ _mqctl() {
             mqctl__subcmd__help,broker)
                 cmd="mqctl__subcmd__help__subcmd__broker"
                 ;;
+            mqctl__subcmd__help,cluster)
+                cmd="mqctl__subcmd__help__subcmd__cluster"
+                ;;
             mqctl__subcmd__help,completions)
                 cmd="mqctl__subcmd__help__subcmd__completions"
                 ;;
@@ -282,6 +312,15 @@ _mqctl() {
                 ;;
             mqctl__subcmd__help__subcmd__broker,set-log-level)
                 cmd="mqctl__subcmd__help__subcmd__broker__subcmd__set__subcmd__log__subcmd__level"
+                ;;
+            mqctl__subcmd__help__subcmd__cluster,brokers)
+                cmd="mqctl__subcmd__help__subcmd__cluster__subcmd__brokers"
+                ;;
+            mqctl__subcmd__help__subcmd__cluster,health)
+                cmd="mqctl__subcmd__help__subcmd__cluster__subcmd__health"
+                ;;
+            mqctl__subcmd__help__subcmd__cluster,status)
+                cmd="mqctl__subcmd__help__subcmd__cluster__subcmd__status"
                 ;;
             mqctl__subcmd__help__subcmd__context,add)
                 cmd="mqctl__subcmd__help__subcmd__context__subcmd__add"
@@ -380,7 +419,7 @@ _mqctl() {
 
     case "${cmd}" in
         mqctl)
-            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version topic produce consume group diff apply stats bench alert broker context completions man help"
+            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version topic produce consume group diff apply stats bench alert cluster broker context completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1265,6 +1304,212 @@ _mqctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mqctl__subcmd__cluster)
+            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version status brokers health help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__cluster__subcmd__brokers)
+            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__cluster__subcmd__health)
+            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__cluster__subcmd__help)
+            opts="status brokers health help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__cluster__subcmd__help__subcmd__brokers)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__cluster__subcmd__help__subcmd__health)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__cluster__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__cluster__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__cluster__subcmd__status)
+            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mqctl__subcmd__completions)
             opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -2040,7 +2285,7 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__help)
-            opts="topic produce consume group diff apply stats bench alert broker context completions man help"
+            opts="topic produce consume group diff apply stats bench alert cluster broker context completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2222,6 +2467,62 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__help__subcmd__broker__subcmd__set__subcmd__log__subcmd__level)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__help__subcmd__cluster)
+            opts="status brokers health"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__help__subcmd__cluster__subcmd__brokers)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__help__subcmd__cluster__subcmd__health)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__help__subcmd__cluster__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

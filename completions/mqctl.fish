@@ -43,6 +43,7 @@ complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "apply" -d 'Make the liv
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "stats" -d 'The broker\'s figures: rates, partitions, and consumer lag with its status'
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "bench" -d 'Load a broker and report throughput and latency (compare with --baseline)'
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "alert" -d 'Alerts raised by the broker\'s rules: list, acknowledge, rules'
+complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "cluster" -d 'The cluster: controller status, brokers, health probe'
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "broker" -d 'This broker\'s run-time settings'
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "context" -d 'Named connection settings kept in the contexts file'
 complete -c mqctl -n "__fish_mqctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -439,6 +440,54 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subco
 complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from help" -f -a "ack" -d 'Mark a firing alert as seen, with a note'
 complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from help" -f -a "rules" -d 'The rules in force'
 complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health help" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health help" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health help" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health help" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health help" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health help" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health help" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health help" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health help" -f -a "status" -d 'The controller: leader, Raft term, commit index, voters'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health help" -f -a "brokers" -d 'Every broker with its liveness, last heartbeat and partitions led'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health help" -f -a "health" -d 'Exit 6 unless a controller is elected and every broker is alive'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from brokers" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from brokers" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from brokers" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from brokers" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from brokers" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from brokers" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from brokers" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from brokers" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from health" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from health" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from health" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from health" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from health" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from health" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from health" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from health" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "status" -d 'The controller: leader, Raft term, commit index, voters'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "brokers" -d 'Every broker with its liveness, last heartbeat and partitions led'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "health" -d 'Exit 6 unless a controller is elected and every broker is alive'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from set-log-level help" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
 complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from set-log-level help" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
 complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from set-log-level help" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
@@ -557,20 +606,21 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand man" -s q -l quiet -d 'Print
 complete -c mqctl -n "__fish_mqctl_using_subcommand man" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand man" -s h -l help -d 'Print help'
 complete -c mqctl -n "__fish_mqctl_using_subcommand man" -s V -l version -d 'Print version'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert broker context completions man help" -f -a "topic" -d 'Create, list, describe, alter and delete topics'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert broker context completions man help" -f -a "produce" -d 'Produce records from arguments, stdin lines or a file'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert broker context completions man help" -f -a "consume" -d 'Print records of a topic'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert broker context completions man help" -f -a "group" -d 'Consumer and queue groups: list, describe, reset offsets, delete'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert broker context completions man help" -f -a "diff" -d 'Print the plan from the live topics to a desired-state file'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert broker context completions man help" -f -a "apply" -d 'Make the live topics match a desired-state file (the plan `diff` prints)'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert broker context completions man help" -f -a "stats" -d 'The broker\'s figures: rates, partitions, and consumer lag with its status'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert broker context completions man help" -f -a "bench" -d 'Load a broker and report throughput and latency (compare with --baseline)'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert broker context completions man help" -f -a "alert" -d 'Alerts raised by the broker\'s rules: list, acknowledge, rules'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert broker context completions man help" -f -a "broker" -d 'This broker\'s run-time settings'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert broker context completions man help" -f -a "context" -d 'Named connection settings kept in the contexts file'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert broker context completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert broker context completions man help" -f -a "man" -d 'Write man pages for mqctl and its subcommands into a directory'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert broker context completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert cluster broker context completions man help" -f -a "topic" -d 'Create, list, describe, alter and delete topics'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert cluster broker context completions man help" -f -a "produce" -d 'Produce records from arguments, stdin lines or a file'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert cluster broker context completions man help" -f -a "consume" -d 'Print records of a topic'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert cluster broker context completions man help" -f -a "group" -d 'Consumer and queue groups: list, describe, reset offsets, delete'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert cluster broker context completions man help" -f -a "diff" -d 'Print the plan from the live topics to a desired-state file'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert cluster broker context completions man help" -f -a "apply" -d 'Make the live topics match a desired-state file (the plan `diff` prints)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert cluster broker context completions man help" -f -a "stats" -d 'The broker\'s figures: rates, partitions, and consumer lag with its status'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert cluster broker context completions man help" -f -a "bench" -d 'Load a broker and report throughput and latency (compare with --baseline)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert cluster broker context completions man help" -f -a "alert" -d 'Alerts raised by the broker\'s rules: list, acknowledge, rules'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert cluster broker context completions man help" -f -a "cluster" -d 'The cluster: controller status, brokers, health probe'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert cluster broker context completions man help" -f -a "broker" -d 'This broker\'s run-time settings'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert cluster broker context completions man help" -f -a "context" -d 'Named connection settings kept in the contexts file'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert cluster broker context completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert cluster broker context completions man help" -f -a "man" -d 'Write man pages for mqctl and its subcommands into a directory'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and not __fish_seen_subcommand_from topic produce consume group diff apply stats bench alert cluster broker context completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "create" -d 'Create a topic'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "list" -d 'List topics, optionally only those whose name contains FILTER'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "describe" -d 'Configs and per-partition offsets, size, leader, replicas and ISR'
@@ -588,6 +638,9 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcom
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from alert" -f -a "list" -d 'Alerts, optionally only those in one state'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from alert" -f -a "ack" -d 'Mark a firing alert as seen, with a note'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from alert" -f -a "rules" -d 'The rules in force'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "status" -d 'The controller: leader, Raft term, commit index, voters'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "brokers" -d 'Every broker with its liveness, last heartbeat and partitions led'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "health" -d 'Exit 6 unless a controller is elected and every broker is alive'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from broker" -f -a "set-log-level" -d 'Replace the log filter while mqd runs (until its next restart)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from context" -f -a "list" -d 'Every context, the current one marked'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from context" -f -a "use" -d 'Make NAME the current context'

@@ -7,7 +7,11 @@ use std::path::PathBuf;
 use prost::Message;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let protos = ["proto/mq/v1/broker.proto", "proto/mq/v1/admin.proto"];
+    let protos = [
+        "proto/mq/v1/broker.proto",
+        "proto/mq/v1/admin.proto",
+        "proto/mq/v1/raft.proto",
+    ];
     for proto in protos {
         println!("cargo:rerun-if-changed={proto}");
     }

@@ -104,6 +104,9 @@ pub enum Command {
     /// Alerts raised by the broker's rules: list, acknowledge, rules
     #[command(subcommand)]
     Alert(AlertCommand),
+    /// The cluster: controller status, brokers, health probe
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
     /// This broker's run-time settings
     #[command(subcommand)]
     Broker(BrokerCommand),
@@ -121,6 +124,16 @@ pub enum Command {
         #[arg(value_name = "DIR")]
         dir: std::path::PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClusterCommand {
+    /// The controller: leader, Raft term, commit index, voters
+    Status,
+    /// Every broker with its liveness, last heartbeat and partitions led
+    Brokers,
+    /// Exit 6 unless a controller is elected and every broker is alive
+    Health,
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,7 @@ mod alert;
 mod apply;
 mod bench;
 mod cli;
+mod cluster;
 mod consume;
 mod context;
 mod error;
@@ -80,6 +81,7 @@ async fn run(cli: Cli, server: Option<(String, &str)>, out: Printer) -> error::R
                 Command::Group(c) => group::run(&session, c).await,
                 Command::Bench(args) => bench::run(&session, args).await,
                 Command::Alert(c) => alert::run(&session, c).await,
+                Command::Cluster(c) => cluster::run(&session, c).await,
                 Command::Broker(cli::BrokerCommand::SetLogLevel { level, dry_run }) => {
                     set_log_level(&session, &level, dry_run).await
                 }

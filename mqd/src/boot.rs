@@ -2,6 +2,7 @@
 //! start background tasks, bind the listener, serve until the shutdown
 //! token is cancelled, then drain, fsync and mark the shutdown clean.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,6 +14,8 @@ use tokio_util::task::TaskTracker;
 use tonic::transport::server::TcpIncoming;
 
 use crate::broker::{Broker, Identity, Limits};
+use crate::cluster::controller::NodeInfo;
+use crate::cluster::Controller;
 use crate::config::ValidConfig;
 use crate::data_dir::{DataDir, DataDirError};
 use crate::error::BrokerError;
@@ -38,8 +41,8 @@ pub enum BootError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{0}")]
-    Unsupported(String),
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
     #[error("gRPC server: {0}")]
     Serve(String),
     #[error("shutdown: {0}")]
@@ -53,11 +56,6 @@ pub async fn run(
     shutdown: CancellationToken,
     reloads: tokio::sync::mpsc::Receiver<ValidConfig>,
 ) -> Result<(), BootError> {
-    if config.peers.iter().any(|p| p.node_id != config.node_id) {
-        return Err(BootError::Unsupported(
-            "--peers names other nodes, but this mqd build runs single-node only (replication is not available yet); start without --peers".into(),
-        ));
-    }
     let started = Instant::now();
     let data_dir = DataDir::open(&config.data_dir)?;
     let meta = Meta::open(&data_dir.path().join("meta"))?;
@@ -67,6 +65,7 @@ pub async fn run(
         fsync: config.fsync,
         topic_defaults: config.topic_defaults.clone(),
         max_partitions_per_topic: config.max_partitions_per_topic,
+        cluster_voters: config.peers.len().max(1),
     };
     let step = std::sync::atomic::AtomicUsize::new(0);
     let percent_shown = std::sync::atomic::AtomicUsize::new(usize::MAX);
@@ -107,10 +106,38 @@ pub async fn run(
         addr: config.listen,
         source,
     })?;
+    let peer_address = config
+        .peers
+        .iter()
+        .find(|p| p.node_id == config.node_id)
+        .map(|p| p.address.clone());
     let advertised = config
         .advertise
         .clone()
+        .or(peer_address)
         .unwrap_or_else(|| bound.to_string());
+    let voters: BTreeMap<u32, String> = if config.peers.is_empty() {
+        BTreeMap::from([(config.node_id, advertised.clone())])
+    } else {
+        config
+            .peers
+            .iter()
+            .map(|p| (p.node_id, p.address.clone()))
+            .collect()
+    };
+    let cluster = Controller::start(
+        NodeInfo {
+            node_id: config.node_id,
+            cluster_id: cluster_id.clone(),
+            address: advertised.clone(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        },
+        &voters,
+        &data_dir.path().join("raft"),
+        Arc::new(grpc::peers::GrpcPeers::default()),
+        config.cluster,
+    )
+    .await?;
     let (alerting, webhooks) = crate::alerts::Alerting::open(meta.clone(), &config.alerts)?;
     let broker = Arc::new(Broker {
         alerting,
@@ -122,9 +149,9 @@ pub async fn run(
         stats: Default::default(),
         data_dir: data_dir.path().to_path_buf(),
         meta,
+        cluster: cluster.clone(),
         identity: Identity {
             node_id: config.node_id,
-            cluster_id: cluster_id.clone(),
             advertised: advertised.clone(),
         },
         limits: Limits {
@@ -160,6 +187,18 @@ pub async fn run(
         shutdown.clone(),
     ));
     tracker.spawn(tasks::queue_sweeper(broker.clone(), shutdown.clone()));
+    {
+        let broker = broker.clone();
+        let partitions_led = move || {
+            broker
+                .topics
+                .list()
+                .iter()
+                .map(|t| t.partitions().len() as u32)
+                .sum()
+        };
+        tracker.spawn(cluster.clone().run(partitions_led, shutdown.clone()));
+    }
     tracker.spawn(tasks::stats_sampler(broker.clone(), shutdown.clone()));
     tracker.spawn(crate::alerts::run(broker.clone(), shutdown.clone()));
     for (webhook, events) in webhooks {
@@ -209,13 +248,16 @@ pub async fn run(
         listen = %bound,
         advertise = %advertised,
         node_id = config.node_id,
-        cluster_id = %cluster_id,
+        cluster_id = %broker.cluster_id(),
         fsync = %config.fsync,
         metrics_listen = %metrics_bound,
         "mqd ready"
     );
     crate::systemd::ready(&format!("serving on {bound}, metrics on {metrics_bound}"));
-    if let Some(every) = config.canary_interval {
+    if voters.len() > 1 && config.canary_interval.is_some() {
+        tracing::info!("the canary is off: it needs a topic, and this cluster cannot create replicated topics yet");
+    }
+    if let Some(every) = config.canary_interval.filter(|_| voters.len() == 1) {
         tokio::spawn(crate::canary::run(
             broker.clone(),
             format!("http://{bound}"),
@@ -270,6 +312,7 @@ pub async fn run(
         }
     }
     tracker.wait().await;
+    cluster.shutdown().await;
 
     if let Err(e) = broker
         .queues

@@ -19,7 +19,6 @@ use crate::topics::Topics;
 #[derive(Debug, Clone)]
 pub struct Identity {
     pub node_id: u32,
-    pub cluster_id: String,
     /// The address clients should use.
     pub advertised: String,
 }
@@ -64,6 +63,8 @@ pub struct Broker {
     /// Request, latency and connection measurements for `/metrics`.
     pub instruments: Arc<crate::metrics::Instruments>,
     pub meta: Meta,
+    /// The controller: cluster metadata, broker liveness.
+    pub cluster: Arc<crate::cluster::Controller>,
     pub identity: Identity,
     pub limits: Limits,
     /// Cancelled when shutdown starts: long polls and streams end early.
@@ -71,6 +72,32 @@ pub struct Broker {
 }
 
 impl Broker {
+    pub fn cluster_id(&self) -> String {
+        self.cluster.cluster_id()
+    }
+
+    /// Partitions this node leads (every local one, until replication).
+    pub fn partitions_led(&self) -> u32 {
+        self.topics
+            .list()
+            .iter()
+            .map(|t| t.partitions().len() as u32)
+            .sum()
+    }
+
+    /// The controller's brokers, with this node's own partition count
+    /// first-hand rather than as of its last heartbeat.
+    pub fn brokers(&self) -> Vec<crate::cluster::BrokerView> {
+        let mut brokers = self.cluster.brokers();
+        for b in brokers
+            .iter_mut()
+            .filter(|b| b.node_id == self.identity.node_id)
+        {
+            b.partitions_led = self.partitions_led();
+        }
+        brokers
+    }
+
     pub async fn produce(
         &self,
         topic: &str,

@@ -36,6 +36,8 @@ pub enum BrokerError {
     Meta(#[from] MetaError),
     #[error("{0}")]
     InvalidRequest(String),
+    #[error("this node is one of a {voters}-node cluster, and this mqd build cannot replicate partitions yet, so it creates no topics (an unreplicated topic would lose acknowledged records with its node); run topics on a single-node mqd, started without --peers")]
+    NotReplicated { voters: usize },
     #[error("the broker is shutting down; retry against another broker or after restart")]
     ShuttingDown,
     #[error("group {0:?} does not exist (no members and no committed offsets)")]

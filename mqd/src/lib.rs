@@ -12,6 +12,7 @@ pub mod boot;
 pub mod broker;
 pub mod canary;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod data_dir;
 pub mod error;

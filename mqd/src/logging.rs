@@ -25,7 +25,7 @@ pub fn init(level: &str, format: LogFormat) {
             let text = std::env::var("RUST_LOG").unwrap_or_default();
             (f, text)
         }
-        Err(_) => match EnvFilter::try_new(level) {
+        Err(_) => match filter_for(level) {
             Ok(f) => (f, level.to_string()),
             Err(_) => (EnvFilter::new("info"), "info".to_string()),
         },
@@ -121,10 +121,21 @@ pub enum LevelError {
     Reload(String),
 }
 
+/// The filter for a configured level. openraft narrates every election
+/// and replication step at info; it is held to warn unless the spec names
+/// it (`info,openraft=info`).
+fn filter_for(spec: &str) -> Result<EnvFilter, tracing_subscriber::filter::ParseError> {
+    let filter = EnvFilter::try_new(spec)?;
+    if spec.contains("openraft") {
+        return Ok(filter);
+    }
+    Ok(filter.add_directive("openraft=warn".parse()?))
+}
+
 /// Replaces the log filter (unless `dry_run`); returns the one in force
 /// before.
 pub fn set_level(spec: &str, dry_run: bool) -> Result<String, LevelError> {
-    let filter = EnvFilter::try_new(spec).map_err(|e| LevelError::Invalid {
+    let filter = filter_for(spec).map_err(|e| LevelError::Invalid {
         spec: spec.to_string(),
         why: e.to_string(),
     })?;

@@ -49,6 +49,10 @@ pub struct RegistrySettings {
     pub fsync: FsyncPolicy,
     pub topic_defaults: BTreeMap<String, String>,
     pub max_partitions_per_topic: u32,
+    /// Voters in the controller's group. Above one, topics are refused:
+    /// partition replication is not built yet, and an unreplicated topic
+    /// on one node of a cluster would lose acknowledged records with it.
+    pub cluster_voters: usize,
 }
 
 pub struct Topics {
@@ -190,6 +194,11 @@ impl Topics {
         replication_factor: u32,
         configs: BTreeMap<String, String>,
     ) -> Result<Arc<Topic>> {
+        if self.settings.cluster_voters > 1 {
+            return Err(BrokerError::NotReplicated {
+                voters: self.settings.cluster_voters,
+            });
+        }
         validate_name(name)?;
         self.check_partition_count(partitions)?;
         let replication_factor = match replication_factor {

@@ -21,6 +21,11 @@ pub const OFFSET_OUT_OF_RANGE: &str = "OFFSET_OUT_OF_RANGE";
 pub const BACKLOG_FULL: &str = "BACKLOG_FULL";
 pub const STORAGE_ERROR: &str = "STORAGE_ERROR";
 pub const SHUTTING_DOWN: &str = "SHUTTING_DOWN";
+/// The cluster's controller cannot be reached or has no leader right now;
+/// retrying later can succeed.
+/// This cluster cannot replicate partitions, so it refuses to create topics.
+pub const REPLICATION_UNAVAILABLE: &str = "REPLICATION_UNAVAILABLE";
+pub const CONTROLLER_UNAVAILABLE: &str = "CONTROLLER_UNAVAILABLE";
 pub const GROUP_NOT_FOUND: &str = "GROUP_NOT_FOUND";
 /// The member's session expired (or it left): it must join again.
 pub const UNKNOWN_MEMBER: &str = "UNKNOWN_MEMBER";

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
+pub mod cluster;
 pub mod proxy;
 
 /// How long a broker may take to become ready before a test fails.

@@ -325,7 +325,24 @@ async fn bad_config_is_refused_at_start_with_file_key_and_allowed_values() {
         "{log}"
     );
 
-    let (status, log) = Mqd::run_to_exit(&dir, &["--peers", "1=127.0.0.1:1,2=127.0.0.1:2"], None);
-    assert!(!status.success());
-    assert!(log.contains("single-node only"), "{log}");
+    // A peer list without this node is a typo that would start a node no
+    // one counts.
+    let (status, log) = Mqd::run_to_exit(
+        &dir,
+        &["--node-id", "3", "--peers", "1=127.0.0.1:1,2=127.0.0.1:2"],
+        None,
+    );
+    assert_eq!(status.code(), Some(2));
+    assert!(log.contains("includes this node (node_id 3)"), "{log}");
+
+    let (status, log) = Mqd::run_to_exit(
+        &dir,
+        &[],
+        Some("[cluster]\nheartbeat_interval_ms = 1000\nsession_timeout_ms = 2000\n"),
+    );
+    assert_eq!(status.code(), Some(2));
+    assert!(
+        log.contains("cluster.session_timeout_ms") && log.contains("three heartbeat intervals"),
+        "{log}"
+    );
 }

@@ -153,6 +153,20 @@ pub async fn observe(broker: &Broker, rules: &[Rule]) -> Vec<(Rule, Observation)
                 push(rule, format!("broker {}", broker.identity.node_id), canary_failures as f64,
                     format!("the canary failed or lost {canary_failures} record(s) in the last 10 minutes"));
             }
+            Metric::BrokerDown => {
+                // Fenced or never registered, as the controller says; the
+                // session timeout already waited, so no for-duration is
+                // needed by default.
+                for b in broker.brokers().into_iter().filter(|b| !b.starting) {
+                    let why = b.down_reason.as_deref().unwrap_or("alive");
+                    push(
+                        rule,
+                        format!("broker {}", b.node_id),
+                        if b.alive { 0.0 } else { 1.0 },
+                        format!("broker {} ({}) is down: {why}", b.node_id, b.address),
+                    );
+                }
+            }
             Metric::QueueDeadLettered => {
                 for (subject, increase) in &dead_letters {
                     push(

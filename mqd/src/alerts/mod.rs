@@ -312,7 +312,7 @@ pub async fn run(broker: Arc<Broker>, shutdown: CancellationToken) {
                 .map(|mut e| {
                     e["broker"] = serde_json::json!({
                         "node_id": broker.identity.node_id,
-                        "cluster_id": broker.identity.cluster_id,
+                        "cluster_id": broker.cluster_id(),
                     });
                     e
                 })

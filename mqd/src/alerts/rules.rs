@@ -20,10 +20,11 @@ pub enum Metric {
     ProduceP99Ms,
     QueueDeadLettered,
     CanaryFailures,
+    BrokerDown,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 10] = [
+    pub const ALL: [Metric; 11] = [
         Metric::GroupLagRecords,
         Metric::GroupLagSeconds,
         Metric::GroupStalled,
@@ -34,6 +35,7 @@ impl Metric {
         Metric::ProduceP99Ms,
         Metric::QueueDeadLettered,
         Metric::CanaryFailures,
+        Metric::BrokerDown,
     ];
 
     pub fn name(self) -> &'static str {
@@ -48,6 +50,7 @@ impl Metric {
             Metric::ProduceP99Ms => "produce_p99_ms",
             Metric::QueueDeadLettered => "queue_dead_lettered",
             Metric::CanaryFailures => "canary_failures",
+            Metric::BrokerDown => "broker_down",
         }
     }
 
@@ -264,6 +267,13 @@ pub fn defaults() -> Vec<Rule> {
             500.0,
             300,
             Severity::Warning,
+        ),
+        rule(
+            "broker-down",
+            Metric::BrokerDown,
+            0.0,
+            0,
+            Severity::Critical,
         ),
         rule(
             "dead-letters",

@@ -19,6 +19,13 @@ node_id = 1
 # Cluster peers as id=host:port,... (a single node needs none).
 peers = ""
 
+[cluster]
+# How often each broker tells the controller it is alive.
+heartbeat_interval_ms = 1000
+# A broker silent this long is fenced: it leads and follows nothing until
+# it registers again. At least three heartbeat intervals.
+session_timeout_ms = 6000
+
 [log]
 # Level filter: error, warn, info, debug, trace, or a tracing directive list.
 # RUST_LOG, when set, wins.
@@ -59,7 +66,7 @@ webhook_ca_file = ""
 # replaces all of them. Metrics: group_lag_records, group_lag_seconds,
 # group_stalled, group_stopped, retention_breach_records,
 # partition_skew_ratio, disk_used_percent, produce_p99_ms,
-# queue_dead_lettered, canary_failures. A rule fires when the value stays above threshold
+# queue_dead_lettered, canary_failures, broker_down. A rule fires when the value stays above threshold
 # for the duration.
 # [[alerts.rules]]
 # name = "billing-lag"

@@ -15,6 +15,7 @@ pub struct ConfigFile {
     pub node_id: u32,
     pub advertise: Option<String>,
     pub peers: String,
+    pub cluster: ClusterSection,
     pub log: LogSection,
     pub storage: StorageSection,
     pub limits: LimitsSection,
@@ -22,6 +23,13 @@ pub struct ConfigFile {
     pub canary: CanarySection,
     /// Broker-wide defaults for topic configs (keys as in `mqctl topic create --config`).
     pub topic_defaults: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClusterSection {
+    pub heartbeat_interval_ms: u64,
+    pub session_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -101,12 +109,22 @@ impl Default for ConfigFile {
             node_id: 1,
             advertise: None,
             peers: String::new(),
+            cluster: ClusterSection::default(),
             log: LogSection::default(),
             storage: StorageSection::default(),
             limits: LimitsSection::default(),
             alerts: AlertsSection::default(),
             canary: CanarySection::default(),
             topic_defaults: BTreeMap::new(),
+        }
+    }
+}
+
+impl Default for ClusterSection {
+    fn default() -> Self {
+        ClusterSection {
+            heartbeat_interval_ms: 1_000,
+            session_timeout_ms: 6_000,
         }
     }
 }

@@ -11,6 +11,7 @@ use super::file::ConfigFile;
 use crate::alerts::rules::{Rule, RuleText};
 use crate::alerts::webhook::Webhook;
 use crate::alerts::AlertSettings;
+use crate::cluster::ClusterSettings;
 use crate::fsync::FsyncPolicy;
 use crate::topic_config::{self, TopicConfig};
 
@@ -54,6 +55,7 @@ pub struct ValidConfig {
     pub node_id: u32,
     pub advertise: Option<String>,
     pub peers: Vec<Peer>,
+    pub cluster: ClusterSettings,
     pub log_level: String,
     pub log_format: LogFormat,
     pub fsync: FsyncPolicy,
@@ -172,6 +174,17 @@ impl ConfigFile {
             }
         };
         let peers = parse_peers(&self.peers).map_err(|e| invalid("peers", &self.peers, &e))?;
+        if !peers.is_empty() && !peers.iter().any(|p| p.node_id == self.node_id) {
+            return Err(invalid(
+                "peers",
+                &self.peers,
+                &format!(
+                    "a list that includes this node (node_id {}); every node gets the same list",
+                    self.node_id
+                ),
+            ));
+        }
+        let cluster = self.cluster_settings(&invalid)?;
         if let Some(a) = &self.advertise {
             if a.rsplit_once(':')
                 .and_then(|(_, p)| p.parse::<u16>().ok())
@@ -187,6 +200,7 @@ impl ConfigFile {
             node_id: self.node_id,
             advertise: self.advertise.clone(),
             peers,
+            cluster,
             log_level: self.log.level.clone(),
             log_format,
             fsync,
@@ -199,6 +213,34 @@ impl ConfigFile {
             topic_defaults,
             alerts,
             canary_interval,
+        })
+    }
+
+    fn cluster_settings(
+        &self,
+        invalid: &dyn Fn(&'static str, &str, &str) -> ConfigError,
+    ) -> Result<ClusterSettings, ConfigError> {
+        let c = &self.cluster;
+        if !(50..=60_000).contains(&c.heartbeat_interval_ms) {
+            return Err(invalid(
+                "cluster.heartbeat_interval_ms",
+                &c.heartbeat_interval_ms.to_string(),
+                "from 50 to 60000",
+            ));
+        }
+        if c.session_timeout_ms < 3 * c.heartbeat_interval_ms || c.session_timeout_ms > 600_000 {
+            return Err(invalid(
+                "cluster.session_timeout_ms",
+                &c.session_timeout_ms.to_string(),
+                &format!(
+                    "at least three heartbeat intervals ({} ms) and at most 600000",
+                    3 * c.heartbeat_interval_ms
+                ),
+            ));
+        }
+        Ok(ClusterSettings {
+            heartbeat_interval: Duration::from_millis(c.heartbeat_interval_ms),
+            session_timeout: Duration::from_millis(c.session_timeout_ms),
         })
     }
 
@@ -351,5 +393,19 @@ mod tests {
         let c = parse("peers = \"1=127.0.0.1:1, 2=host:2\"").unwrap();
         assert_eq!(c.peers.len(), 2);
         assert_eq!(c.peers[1].address, "host:2");
+        // Every node gets the same list, so it must name this node.
+        let e = parse("node_id = 3\npeers = \"1=a:1,2=b:2\"").unwrap_err();
+        assert!(e.to_string().contains("node_id 3"), "{e}");
+    }
+
+    #[test]
+    fn cluster_timing_is_checked() {
+        let c = parse("").unwrap();
+        assert_eq!(c.cluster.session_timeout, Duration::from_secs(6));
+        assert!(parse("[cluster]\nheartbeat_interval_ms = 10").is_err());
+        let e =
+            parse("[cluster]\nheartbeat_interval_ms = 500\nsession_timeout_ms = 1000").unwrap_err();
+        assert!(e.to_string().contains("1500 ms"), "{e}");
+        assert!(parse("[cluster]\nheartbeat_interval_ms = 500\nsession_timeout_ms = 1500").is_ok());
     }
 }

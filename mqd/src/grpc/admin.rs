@@ -10,13 +10,15 @@ use mq::proto::admin_server::Admin as AdminApi;
 use mq::proto::reset_offsets_request::To;
 use mq::proto::{
     AckAlertRequest, AddPartitionsRequest, Alert as ProtoAlert, AlertRule, AlterTopicConfigRequest,
-    CreateTopicRequest, DeleteGroupRequest, DeleteGroupResponse, DeleteTopicRequest,
-    DeleteTopicResponse, DescribeGroupRequest, DescribeTopicRequest, GroupDescription, GroupMember,
-    GroupState as ProtoGroupState, GroupSummary, ListAlertRulesRequest, ListAlertRulesResponse,
-    ListAlertsRequest, ListAlertsResponse, ListGroupsRequest, ListGroupsResponse,
-    ListTopicsRequest, ListTopicsResponse, OffsetChange, PartitionDescription, PartitionLag,
-    QueuePartition, QueueReceiver, ResetOffsetsRequest, ResetOffsetsResponse, SetLogLevelRequest,
-    SetLogLevelResponse, StatsRequest, StatsSnapshot, TopicDescription, TopicSummary, WatchRequest,
+    ClusterStatusRequest, ClusterStatusResponse, CreateTopicRequest, DeleteGroupRequest,
+    DeleteGroupResponse, DeleteTopicRequest, DeleteTopicResponse, DescribeGroupRequest,
+    DescribeTopicRequest, GroupDescription, GroupMember, GroupState as ProtoGroupState,
+    GroupSummary, ListAlertRulesRequest, ListAlertRulesResponse, ListAlertsRequest,
+    ListAlertsResponse, ListBrokersRequest, ListBrokersResponse, ListGroupsRequest,
+    ListGroupsResponse, ListTopicsRequest, ListTopicsResponse, OffsetChange, PartitionDescription,
+    PartitionLag, QueuePartition, QueueReceiver, ResetOffsetsRequest, ResetOffsetsResponse,
+    SetLogLevelRequest, SetLogLevelResponse, StatsRequest, StatsSnapshot, TopicDescription,
+    TopicSummary, WatchRequest,
 };
 use tonic::{Request, Response, Status};
 
@@ -352,6 +354,20 @@ impl AdminApi for AdminService {
             }
             Err(e) => Err(Status::failed_precondition(e.to_string())),
         }
+    }
+
+    async fn cluster_status(
+        &self,
+        _request: Request<ClusterStatusRequest>,
+    ) -> Result<Response<ClusterStatusResponse>, Status> {
+        Ok(Response::new(super::cluster_admin::status(&self.broker)))
+    }
+
+    async fn list_brokers(
+        &self,
+        _request: Request<ListBrokersRequest>,
+    ) -> Result<Response<ListBrokersResponse>, Status> {
+        Ok(Response::new(super::cluster_admin::brokers(&self.broker)))
     }
 
     async fn list_alerts(

@@ -355,7 +355,7 @@ impl BrokerApi for DataService {
             })
             .collect();
         Ok(Response::new(MetadataResponse {
-            cluster_id: self.broker.identity.cluster_id.clone(),
+            cluster_id: self.broker.cluster_id(),
             controller_id: node,
             brokers: vec![BrokerInfo {
                 node_id: node,

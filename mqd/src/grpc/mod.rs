@@ -1,4 +1,5 @@
-//! The gRPC surface: `mq.v1.Broker`, `mq.v1.Admin`, health and reflection.
+//! The gRPC surface: `mq.v1.Broker`, `mq.v1.Admin`, the internal
+//! `mq.v1.Raft`, health and reflection.
 //!
 //! The only module that sees tonic and protobuf types. Services convert
 //! requests into domain calls and domain results (or errors, through
@@ -6,10 +7,13 @@
 
 mod admin;
 mod alerts;
+mod cluster_admin;
 mod data;
 pub mod metrics_layer;
+pub mod peers;
 mod produce_stream;
 mod queue;
+mod raft;
 mod stats;
 mod status;
 
@@ -17,6 +21,7 @@ use std::sync::Arc;
 
 use mq::proto::admin_server::AdminServer;
 use mq::proto::broker_server::BrokerServer;
+use mq::proto::raft_server::RaftServer;
 use tonic::transport::server::Router;
 use tonic::transport::Server;
 use tonic_health::server::HealthReporter;
@@ -56,6 +61,9 @@ pub async fn router(
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
     let instruments = broker.instruments.clone();
+    let raft = RaftServer::new(raft::RaftService::new(broker.cluster.clone()))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES);
     let admin = AdminServer::new(admin::AdminService::new(broker));
     let router = Server::builder()
         .layer(metrics_layer::RequestMetricsLayer::new(instruments))
@@ -70,7 +78,8 @@ pub async fn router(
         .add_service(reflection)
         .add_service(reflection_alpha)
         .add_service(data)
-        .add_service(admin);
+        .add_service(admin)
+        .add_service(raft);
     Ok((router, reporter))
 }
 

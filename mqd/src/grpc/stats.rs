@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use mq::proto::{
-    BrokerHealth, BrokerStats, ClusterStats, GroupPartitionStats, GroupStats,
-    LagStatus as ProtoStatus, LagTrend, PartitionStats, QueuePartitionStats, QueueStats,
-    Rates as ProtoRates, StatsSnapshot, TopicStats,
+    BrokerStats, GroupPartitionStats, GroupStats, LagStatus as ProtoStatus, LagTrend,
+    PartitionStats, QueuePartitionStats, QueueStats, Rates as ProtoRates, StatsSnapshot,
+    TopicStats,
 };
 
 use crate::broker::Broker;
@@ -88,18 +88,7 @@ pub async fn snapshot(broker: &Broker, groups: &[String]) -> StatsSnapshot {
                     .collect(),
             })
             .collect(),
-        cluster: Some(ClusterStats {
-            cluster_id: broker.identity.cluster_id.clone(),
-            controller_id: node,
-            brokers: vec![BrokerHealth {
-                node_id: node,
-                address: broker.identity.advertised.clone(),
-                alive: true,
-                last_heartbeat_ms: r.timestamp_ms,
-                partitions_led: r.partitions.len() as u32,
-                version: env!("CARGO_PKG_VERSION").to_string(),
-            }],
-        }),
+        cluster: Some(super::cluster_admin::stats(broker, r.timestamp_ms)),
         topics: topics(broker),
         queues: r
             .queues

@@ -10,8 +10,37 @@ use mq::reason;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
+use crate::cluster::ClusterError;
 use crate::error::BrokerError;
 use crate::log::LogError;
+
+/// Controller errors: UNAVAILABLE when waiting or retrying can help (no
+/// leader, a peer unreachable, a commit that timed out), INTERNAL when the
+/// node's own controller state is broken.
+pub fn cluster_status(err: ClusterError) -> Status {
+    let message = err.to_string();
+    let code = match &err {
+        ClusterError::NoController { .. }
+        | ClusterError::NotController { .. }
+        | ClusterError::Unreachable { .. }
+        | ClusterError::Timeout(_) => Code::Unavailable,
+        ClusterError::Codec(_) => Code::InvalidArgument,
+        ClusterError::Meta(_) | ClusterError::Raft(_) => {
+            tracing::error!(error = %err, "controller error");
+            Code::Internal
+        }
+    };
+    let why = if code == Code::Unavailable {
+        reason::CONTROLLER_UNAVAILABLE
+    } else {
+        reason::STORAGE_ERROR
+    };
+    Status::with_error_details(
+        code,
+        message,
+        ErrorDetails::with_error_info(why, reason::DOMAIN, HashMap::new()),
+    )
+}
 
 pub fn to_status(err: BrokerError) -> Status {
     let message = err.to_string();
@@ -38,6 +67,9 @@ pub fn to_status(err: BrokerError) -> Status {
         BrokerError::Config(_) => (Code::InvalidArgument, reason::INVALID_CONFIG),
         BrokerError::InvalidRequest(_) => (Code::InvalidArgument, reason::INVALID_REQUEST),
         BrokerError::ShuttingDown => (Code::Unavailable, reason::SHUTTING_DOWN),
+        BrokerError::NotReplicated { .. } => {
+            (Code::FailedPrecondition, reason::REPLICATION_UNAVAILABLE)
+        }
         BrokerError::GroupNotFound(_) => (Code::NotFound, reason::GROUP_NOT_FOUND),
         BrokerError::UnknownMember { .. } => (Code::FailedPrecondition, reason::UNKNOWN_MEMBER),
         BrokerError::NotAssigned { .. } => {

@@ -77,7 +77,7 @@ impl Collector for BrokerCollector {
 
         let info: Labels = vec![
             ("node_id", broker.identity.node_id.to_string()),
-            ("cluster_id", broker.identity.cluster_id.clone()),
+            ("cluster_id", broker.cluster_id()),
             ("version", env!("CARGO_PKG_VERSION").to_string()),
         ];
         e.encode_descriptor(
@@ -87,6 +87,7 @@ impl Collector for BrokerCollector {
             MetricType::Info,
         )?
         .encode_info(&info)?;
+        encode_cluster(&mut e, &broker)?;
         gauge(
             &mut e,
             "mq_topics",
@@ -420,4 +421,61 @@ fn counter<V: EncodeCounterValue>(
     family(e, name, help, unit, MetricType::Counter, rows, |m, v| {
         m.encode_counter::<NoLabelSet, _, u64>(v, None::<&Exemplar<NoLabelSet, u64>>)
     })
+}
+
+/// The controller as this node sees it, and the brokers by liveness.
+fn encode_cluster(e: &mut DescriptorEncoder, broker: &Broker) -> Result<(), fmt::Error> {
+    let raft = broker.cluster.status();
+    let one = |v: u64| [(Vec::new(), v)];
+    gauge(
+        e,
+        "mq_raft_term",
+        "The controller's Raft term as this node knows it",
+        None,
+        one(raft.term),
+    )?;
+    gauge(
+        e,
+        "mq_raft_commit_index",
+        "Index of the last committed controller log entry (0 before any)",
+        None,
+        one(raft.committed.unwrap_or(0)),
+    )?;
+    gauge(
+        e,
+        "mq_raft_applied_index",
+        "Index of the last controller log entry this node applied",
+        None,
+        one(raft.applied.unwrap_or(0)),
+    )?;
+    gauge(
+        e,
+        "mq_raft_leader",
+        "Node id of the controller (the Raft leader); 0 while there is none",
+        None,
+        one(u64::from(raft.leader.unwrap_or(0))),
+    )?;
+    gauge(
+        e,
+        "mq_raft_is_leader",
+        "1 on the node that leads the controller's Raft group, else 0",
+        None,
+        one(u64::from(raft.leader == Some(raft.node_id))),
+    )?;
+    let brokers = broker.cluster.brokers();
+    let alive = brokers.iter().filter(|b| b.alive).count() as u64;
+    gauge(
+        e,
+        "mq_cluster_brokers",
+        "Brokers and voters the controller knows, by liveness (down: fenced or never registered)",
+        None,
+        [
+            (vec![("state", "alive".to_string())], alive),
+            (
+                vec![("state", "down".to_string())],
+                brokers.len() as u64 - alive,
+            ),
+        ],
+    )?;
+    Ok(())
 }

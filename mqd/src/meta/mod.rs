@@ -63,6 +63,8 @@ struct GroupFlush {
     flushed: tokio::sync::Mutex<u64>,
 }
 
+pub mod raft_disk;
+
 const TOPIC_PREFIX: &str = "topic/";
 const OFFSET_PREFIX: &str = "offset/";
 const QUEUE_PREFIX: &str = "queue/";

@@ -1,0 +1,239 @@
+//! The cluster's metadata as the controller's replicated state machine
+//! holds it, and the commands that change it.
+//!
+//! `apply` is a pure function of the state and a command, run in log
+//! order on every node, so every node that has applied the same log holds
+//! the same state. Nothing here knows about Raft.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A broker as the controller knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokerRecord {
+    pub node_id: u32,
+    /// The address clients and peers use (`--advertise`).
+    pub address: String,
+    /// The mqd version it registered with.
+    pub version: String,
+    /// Bumped on every registration, so a restarted broker is told apart
+    /// from its previous life.
+    pub incarnation: u64,
+    /// The process start it registered from (see `Heartbeat::boot_id`).
+    pub boot_id: u64,
+    /// When it last registered (controller clock, Unix ms).
+    pub registered_ms: i64,
+    /// Missed its session timeout, or never registered in this life: it
+    /// must not lead or follow partitions until it registers again.
+    pub fenced: Option<Fence>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fence {
+    pub at_ms: i64,
+    pub reason: String,
+}
+
+/// Everything the controller replicates.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterState {
+    /// Set once, by the first controller leader, from its node's id; every
+    /// node then reports the same one.
+    pub cluster_id: Option<String>,
+    pub brokers: BTreeMap<u32, BrokerRecord>,
+}
+
+/// A change to the cluster's metadata; the only way it changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Command {
+    /// Names the cluster; ignored once it has a name.
+    InitCluster { cluster_id: String },
+    /// A broker announces itself (first start, restart, or back after a
+    /// fence).
+    Register {
+        node_id: u32,
+        address: String,
+        version: String,
+        boot_id: u64,
+        at_ms: i64,
+    },
+    /// The controller stops trusting a broker that missed its session
+    /// timeout.
+    Fence {
+        node_id: u32,
+        incarnation: u64,
+        at_ms: i64,
+        reason: String,
+    },
+}
+
+/// What applying a command did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Applied {
+    /// No command (Raft's own entries).
+    Nothing,
+    Registered {
+        incarnation: u64,
+    },
+    Fenced,
+    /// The command no longer applies (a fence for an older incarnation).
+    Stale,
+}
+
+impl ClusterState {
+    pub fn apply(&mut self, command: Command) -> Applied {
+        match command {
+            Command::InitCluster { cluster_id } => {
+                if self.cluster_id.is_some() {
+                    return Applied::Stale;
+                }
+                self.cluster_id = Some(cluster_id);
+                Applied::Nothing
+            }
+            Command::Register {
+                node_id,
+                address,
+                version,
+                boot_id,
+                at_ms,
+            } => {
+                let incarnation = self.brokers.get(&node_id).map_or(1, |b| b.incarnation + 1);
+                self.brokers.insert(
+                    node_id,
+                    BrokerRecord {
+                        node_id,
+                        address,
+                        version,
+                        incarnation,
+                        boot_id,
+                        registered_ms: at_ms,
+                        fenced: None,
+                    },
+                );
+                Applied::Registered { incarnation }
+            }
+            Command::Fence {
+                node_id,
+                incarnation,
+                at_ms,
+                reason,
+            } => match self.brokers.get_mut(&node_id) {
+                // A fence decided against an earlier life must not fence
+                // the broker that has registered since.
+                Some(b) if b.incarnation == incarnation && b.fenced.is_none() => {
+                    b.fenced = Some(Fence { at_ms, reason });
+                    Applied::Fenced
+                }
+                _ => Applied::Stale,
+            },
+        }
+    }
+
+    /// Brokers that are registered and not fenced.
+    pub fn live_brokers(&self) -> impl Iterator<Item = &BrokerRecord> {
+        self.brokers.values().filter(|b| b.fenced.is_none())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn register(state: &mut ClusterState, id: u32, at_ms: i64) -> Applied {
+        state.apply(Command::Register {
+            node_id: id,
+            address: format!("127.0.0.1:{id}"),
+            version: "1".into(),
+            boot_id: 1,
+            at_ms,
+        })
+    }
+
+    #[test]
+    fn a_fence_applies_only_to_the_life_it_was_decided_for() {
+        let mut state = ClusterState::default();
+        assert_eq!(
+            register(&mut state, 2, 10),
+            Applied::Registered { incarnation: 1 }
+        );
+        let fence = |incarnation| Command::Fence {
+            node_id: 2,
+            incarnation,
+            at_ms: 20,
+            reason: "missed heartbeats".into(),
+        };
+        assert_eq!(state.apply(fence(1)), Applied::Fenced);
+        assert_eq!(state.live_brokers().count(), 0);
+        // Fencing twice changes nothing.
+        assert_eq!(state.apply(fence(1)), Applied::Stale);
+        // Back again: a new life, unfenced.
+        assert_eq!(
+            register(&mut state, 2, 30),
+            Applied::Registered { incarnation: 2 }
+        );
+        assert_eq!(state.live_brokers().count(), 1);
+        // A late fence for the old life leaves the new one alone.
+        assert_eq!(state.apply(fence(1)), Applied::Stale);
+        assert!(state.brokers[&2].fenced.is_none());
+        // Unknown brokers cannot be fenced.
+        assert_eq!(
+            state.apply(Command::Fence {
+                node_id: 9,
+                incarnation: 1,
+                at_ms: 1,
+                reason: String::new()
+            }),
+            Applied::Stale
+        );
+    }
+
+    #[test]
+    fn the_cluster_is_named_once() {
+        let mut state = ClusterState::default();
+        let name = |id: &str| Command::InitCluster {
+            cluster_id: id.into(),
+        };
+        assert_eq!(state.apply(name("a")), Applied::Nothing);
+        assert_eq!(state.apply(name("b")), Applied::Stale);
+        assert_eq!(state.cluster_id.as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn the_same_log_gives_the_same_state() {
+        let log = [
+            Command::Register {
+                node_id: 1,
+                address: "a:1".into(),
+                version: "1".into(),
+                boot_id: 1,
+                at_ms: 1,
+            },
+            Command::Register {
+                node_id: 2,
+                address: "b:1".into(),
+                version: "1".into(),
+                boot_id: 1,
+                at_ms: 2,
+            },
+            Command::Fence {
+                node_id: 1,
+                incarnation: 1,
+                at_ms: 3,
+                reason: "x".into(),
+            },
+        ];
+        let mut a = ClusterState::default();
+        let mut b = ClusterState::default();
+        for c in log.clone() {
+            a.apply(c);
+        }
+        // Through a snapshot in the middle, as a restarted node would.
+        for c in log[..2].iter().cloned() {
+            b.apply(c);
+        }
+        let mut b: ClusterState = serde_json::from_slice(&serde_json::to_vec(&b).unwrap()).unwrap();
+        b.apply(log[2].clone());
+        assert_eq!(a, b);
+    }
+}

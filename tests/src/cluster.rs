@@ -1,0 +1,152 @@
+//! A cluster of real mqd processes on loopback, for the cluster tests:
+//! fixed ports chosen up front (every node needs the peer list before
+//! any starts), one data directory per node, and kill/restart by node id.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use mq::proto::{BrokerStatus, ClusterStatusRequest, ClusterStatusResponse, ListBrokersRequest};
+
+use crate::{DataDir, Mqd};
+
+/// Fast liveness for tests: a silent broker is fenced within 2 s.
+pub const CLUSTER_CONFIG: &str =
+    "[cluster]\nheartbeat_interval_ms = 250\nsession_timeout_ms = 2000\n";
+
+pub struct Cluster {
+    pub dirs: BTreeMap<u32, DataDir>,
+    pub nodes: BTreeMap<u32, Option<Mqd>>,
+    addresses: BTreeMap<u32, String>,
+    peers: String,
+}
+
+/// A loopback port free right now (the OS may hand it out again later,
+/// which a test run tolerates: a clash fails the start loudly).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Cluster {
+    /// Starts `n` nodes (ids 1..=n) and returns once each is listening
+    /// (not once the controller is elected; see `wait_healthy`).
+    pub fn start(n: u32) -> Cluster {
+        let addresses: BTreeMap<u32, String> = (1..=n)
+            .map(|id| (id, format!("127.0.0.1:{}", free_port())))
+            .collect();
+        let peers = addresses
+            .iter()
+            .map(|(id, a)| format!("{id}={a}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut cluster = Cluster {
+            dirs: (1..=n).map(|id| (id, DataDir::new())).collect(),
+            nodes: BTreeMap::new(),
+            addresses,
+            peers,
+        };
+        for id in 1..=n {
+            cluster.start_node(id);
+        }
+        cluster
+    }
+
+    pub fn start_node(&mut self, id: u32) {
+        let node_id = id.to_string();
+        let listen = self.addresses[&id].clone();
+        let mqd = Mqd::start_with_config(
+            &self.dirs[&id],
+            CLUSTER_CONFIG,
+            &[
+                "--node-id",
+                &node_id,
+                "--listen",
+                &listen,
+                "--peers",
+                &self.peers,
+            ],
+        );
+        self.nodes.insert(id, Some(mqd));
+    }
+
+    pub fn node(&self, id: u32) -> &Mqd {
+        self.nodes[&id].as_ref().expect("node is running")
+    }
+
+    pub fn url(&self, id: u32) -> String {
+        format!("http://{}", self.addresses[&id])
+    }
+
+    pub fn kill9(&mut self, id: u32) {
+        if let Some(mut mqd) = self.nodes.insert(id, None).flatten() {
+            mqd.kill9();
+        }
+    }
+
+    pub fn running(&self) -> Vec<u32> {
+        self.nodes
+            .iter()
+            .filter(|(_, n)| n.is_some())
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    pub async fn status(&self, id: u32) -> Option<ClusterStatusResponse> {
+        let client = mq::Client::connect(&self.url(id)).await.ok()?;
+        let mut admin = client.admin_raw();
+        let call = admin.cluster_status(ClusterStatusRequest {});
+        tokio::time::timeout(Duration::from_secs(2), call)
+            .await
+            .ok()?
+            .ok()
+            .map(|r| r.into_inner())
+    }
+
+    pub async fn brokers(&self, id: u32) -> Option<Vec<BrokerStatus>> {
+        let client = mq::Client::connect(&self.url(id)).await.ok()?;
+        let mut admin = client.admin_raw();
+        let call = admin.list_brokers(ListBrokersRequest {});
+        tokio::time::timeout(Duration::from_secs(2), call)
+            .await
+            .ok()?
+            .ok()
+            .map(|r| r.into_inner().brokers)
+    }
+
+    /// The controller every running node agrees on, once they all do.
+    pub async fn agreed_controller(&self) -> Option<u32> {
+        let mut seen = None;
+        for id in self.running() {
+            let leader = self.status(id).await?.controller_id?;
+            if *seen.get_or_insert(leader) != leader {
+                return None;
+            }
+        }
+        seen
+    }
+
+    /// Waits until the running nodes agree on a controller and each of
+    /// them shows exactly `alive` brokers alive; returns the controller.
+    pub async fn wait_settled(&self, alive: &[u32], timeout: Duration) -> u32 {
+        let what = format!("controller agreed and brokers {alive:?} alive");
+        crate::wait_for(timeout, &what, async || {
+            let controller = self.agreed_controller().await?;
+            for id in self.running() {
+                let brokers = self.brokers(id).await?;
+                let up: Vec<u32> = brokers
+                    .iter()
+                    .filter(|b| b.alive)
+                    .map(|b| b.node_id)
+                    .collect();
+                if up != alive {
+                    return None;
+                }
+            }
+            Some(controller)
+        })
+        .await
+    }
+}
