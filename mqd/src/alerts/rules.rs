@@ -269,6 +269,13 @@ pub fn defaults() -> Vec<Rule> {
             Severity::Warning,
         ),
         rule(
+            "canary",
+            Metric::CanaryFailures,
+            0.0,
+            60,
+            Severity::Critical,
+        ),
+        rule(
             "broker-down",
             Metric::BrokerDown,
             0.0,
@@ -288,6 +295,40 @@ pub fn defaults() -> Vec<Rule> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// docs/alerts.md's table of default rules is what `defaults()` runs.
+    #[test]
+    fn the_documented_default_rules_are_the_defaults() {
+        let doc = include_str!("../../../docs/alerts.md");
+        let section = doc
+            .split("## Default rules")
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .unwrap();
+        let mut documented: Vec<String> = section
+            .lines()
+            .filter(|l| l.starts_with("| `"))
+            .map(|l| {
+                let cells: Vec<&str> = l.split('|').map(|c| c.trim().trim_matches('`')).collect();
+                format!("{} {} {} {}", cells[1], cells[2], cells[3], cells[5])
+            })
+            .collect();
+        let mut code: Vec<String> = defaults()
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {} {} {}",
+                    r.name,
+                    r.metric.name(),
+                    r.threshold,
+                    r.severity.name()
+                )
+            })
+            .collect();
+        documented.sort();
+        code.sort();
+        assert_eq!(documented, code);
+    }
 
     fn text<'a>(metric: &'a str, threshold: f64, for_: &'a str, severity: &'a str) -> RuleText<'a> {
         RuleText {
