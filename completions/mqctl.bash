@@ -136,11 +136,17 @@ _mqctl() {
             mqctl__subcmd__broker,help)
                 cmd="mqctl__subcmd__broker__subcmd__help"
                 ;;
+            mqctl__subcmd__broker,safe-to-stop)
+                cmd="mqctl__subcmd__broker__subcmd__safe__subcmd__to__subcmd__stop"
+                ;;
             mqctl__subcmd__broker,set-log-level)
                 cmd="mqctl__subcmd__broker__subcmd__set__subcmd__log__subcmd__level"
                 ;;
             mqctl__subcmd__broker__subcmd__help,help)
                 cmd="mqctl__subcmd__broker__subcmd__help__subcmd__help"
+                ;;
+            mqctl__subcmd__broker__subcmd__help,safe-to-stop)
+                cmd="mqctl__subcmd__broker__subcmd__help__subcmd__safe__subcmd__to__subcmd__stop"
                 ;;
             mqctl__subcmd__broker__subcmd__help,set-log-level)
                 cmd="mqctl__subcmd__broker__subcmd__help__subcmd__set__subcmd__log__subcmd__level"
@@ -157,6 +163,9 @@ _mqctl() {
             mqctl__subcmd__cluster,status)
                 cmd="mqctl__subcmd__cluster__subcmd__status"
                 ;;
+            mqctl__subcmd__cluster,wait)
+                cmd="mqctl__subcmd__cluster__subcmd__wait"
+                ;;
             mqctl__subcmd__cluster__subcmd__help,brokers)
                 cmd="mqctl__subcmd__cluster__subcmd__help__subcmd__brokers"
                 ;;
@@ -168,6 +177,9 @@ _mqctl() {
                 ;;
             mqctl__subcmd__cluster__subcmd__help,status)
                 cmd="mqctl__subcmd__cluster__subcmd__help__subcmd__status"
+                ;;
+            mqctl__subcmd__cluster__subcmd__help,wait)
+                cmd="mqctl__subcmd__cluster__subcmd__help__subcmd__wait"
                 ;;
             mqctl__subcmd__context,add)
                 cmd="mqctl__subcmd__context__subcmd__add"
@@ -310,6 +322,9 @@ _mqctl() {
             mqctl__subcmd__help__subcmd__bench,queue)
                 cmd="mqctl__subcmd__help__subcmd__bench__subcmd__queue"
                 ;;
+            mqctl__subcmd__help__subcmd__broker,safe-to-stop)
+                cmd="mqctl__subcmd__help__subcmd__broker__subcmd__safe__subcmd__to__subcmd__stop"
+                ;;
             mqctl__subcmd__help__subcmd__broker,set-log-level)
                 cmd="mqctl__subcmd__help__subcmd__broker__subcmd__set__subcmd__log__subcmd__level"
                 ;;
@@ -321,6 +336,9 @@ _mqctl() {
                 ;;
             mqctl__subcmd__help__subcmd__cluster,status)
                 cmd="mqctl__subcmd__help__subcmd__cluster__subcmd__status"
+                ;;
+            mqctl__subcmd__help__subcmd__cluster,wait)
+                cmd="mqctl__subcmd__help__subcmd__cluster__subcmd__wait"
                 ;;
             mqctl__subcmd__help__subcmd__context,add)
                 cmd="mqctl__subcmd__help__subcmd__context__subcmd__add"
@@ -1195,7 +1213,7 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__broker)
-            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version set-log-level help"
+            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version safe-to-stop set-log-level help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1229,7 +1247,7 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__broker__subcmd__help)
-            opts="set-log-level help"
+            opts="safe-to-stop set-log-level help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1256,6 +1274,20 @@ _mqctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mqctl__subcmd__broker__subcmd__help__subcmd__safe__subcmd__to__subcmd__stop)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mqctl__subcmd__broker__subcmd__help__subcmd__set__subcmd__log__subcmd__level)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1263,6 +1295,40 @@ _mqctl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__broker__subcmd__safe__subcmd__to__subcmd__stop)
+            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1305,7 +1371,7 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__cluster)
-            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version status brokers health help"
+            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version status brokers health wait help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1407,7 +1473,7 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__cluster__subcmd__help)
-            opts="status brokers health help"
+            opts="status brokers health wait help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1476,6 +1542,20 @@ _mqctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mqctl__subcmd__cluster__subcmd__help__subcmd__wait)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mqctl__subcmd__cluster__subcmd__status)
             opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1501,6 +1581,40 @@ _mqctl() {
                     ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__cluster__subcmd__wait)
+            opts="-o -q -h -V --healthy --timeout --server --context --output --quiet --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2453,8 +2567,22 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__help__subcmd__broker)
-            opts="set-log-level"
+            opts="safe-to-stop set-log-level"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__help__subcmd__broker__subcmd__safe__subcmd__to__subcmd__stop)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2481,7 +2609,7 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__help__subcmd__cluster)
-            opts="status brokers health"
+            opts="status brokers health wait"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2523,6 +2651,20 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__help__subcmd__cluster__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__help__subcmd__cluster__subcmd__wait)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -440,20 +440,21 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subco
 complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from help" -f -a "ack" -d 'Mark a firing alert as seen, with a note'
 complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from help" -f -a "rules" -d 'The rules in force'
 complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health help" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health help" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health help" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health wait help" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health wait help" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health wait help" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
 wide\t''
 json\t''"
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health help" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health help" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health help" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health help" -s h -l help -d 'Print help'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health help" -s V -l version -d 'Print version'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health help" -f -a "status" -d 'The controller: leader, Raft term, commit index, voters'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health help" -f -a "brokers" -d 'Every broker with its liveness, last heartbeat and partitions led'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health help" -f -a "health" -d 'Exit 6 unless a controller is elected and every broker is alive'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health wait help" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health wait help" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health wait help" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health wait help" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health wait help" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health wait help" -f -a "status" -d 'The controller: leader, Raft term, commit index, voters'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health wait help" -f -a "brokers" -d 'Every broker with its liveness, last heartbeat and partitions led'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health wait help" -f -a "health" -d 'Exit 6 unless a controller is elected, every broker is alive and no partition is under-replicated or offline'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health wait help" -f -a "wait" -d 'Wait until the cluster is healthy (as `health`); exit 6 if it is not within --timeout'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health wait help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
@@ -484,22 +485,45 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_sub
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from health" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from health" -s h -l help -d 'Print help'
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from health" -s V -l version -d 'Print version'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "status" -d 'The controller: leader, Raft term, commit index, voters'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "brokers" -d 'Every broker with its liveness, last heartbeat and partitions led'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "health" -d 'Exit 6 unless a controller is elected and every broker is alive'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from set-log-level help" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
-complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from set-log-level help" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
-complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from set-log-level help" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from wait" -l timeout -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from wait" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from wait" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from wait" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
 wide\t''
 json\t''"
-complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from set-log-level help" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
-complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from set-log-level help" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
-complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from set-log-level help" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
-complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from set-log-level help" -s h -l help -d 'Print help'
-complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from set-log-level help" -s V -l version -d 'Print version'
-complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from set-log-level help" -f -a "set-log-level" -d 'Replace the log filter while mqd runs (until its next restart)'
-complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from set-log-level help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from wait" -l healthy -d 'Wait for health (the only condition there is; for readable scripts)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from wait" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from wait" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from wait" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from wait" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "status" -d 'The controller: leader, Raft term, commit index, voters'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "brokers" -d 'Every broker with its liveness, last heartbeat and partitions led'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "health" -d 'Exit 6 unless a controller is elected, every broker is alive and no partition is under-replicated or offline'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "wait" -d 'Wait until the cluster is healthy (as `health`); exit 6 if it is not within --timeout'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from safe-to-stop set-log-level help" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from safe-to-stop set-log-level help" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from safe-to-stop set-log-level help" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from safe-to-stop set-log-level help" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from safe-to-stop set-log-level help" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from safe-to-stop set-log-level help" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from safe-to-stop set-log-level help" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from safe-to-stop set-log-level help" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from safe-to-stop set-log-level help" -f -a "safe-to-stop" -d 'Exit 0 if stopping this broker now keeps the controller\'s majority and every partition online and at min.insync.replicas; else exit 6'
+complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from safe-to-stop set-log-level help" -f -a "set-log-level" -d 'Replace the log filter while mqd runs (until its next restart)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from safe-to-stop set-log-level help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and __fish_seen_subcommand_from safe-to-stop" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and __fish_seen_subcommand_from safe-to-stop" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and __fish_seen_subcommand_from safe-to-stop" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and __fish_seen_subcommand_from safe-to-stop" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and __fish_seen_subcommand_from safe-to-stop" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and __fish_seen_subcommand_from safe-to-stop" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and __fish_seen_subcommand_from safe-to-stop" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and __fish_seen_subcommand_from safe-to-stop" -s V -l version -d 'Print version'
 complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and __fish_seen_subcommand_from set-log-level" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
 complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and __fish_seen_subcommand_from set-log-level" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
 complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and __fish_seen_subcommand_from set-log-level" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
@@ -511,6 +535,7 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and __fish_seen_subc
 complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and __fish_seen_subcommand_from set-log-level" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and __fish_seen_subcommand_from set-log-level" -s h -l help -d 'Print help'
 complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and __fish_seen_subcommand_from set-log-level" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and __fish_seen_subcommand_from help" -f -a "safe-to-stop" -d 'Exit 0 if stopping this broker now keeps the controller\'s majority and every partition online and at min.insync.replicas; else exit 6'
 complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and __fish_seen_subcommand_from help" -f -a "set-log-level" -d 'Replace the log filter while mqd runs (until its next restart)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove show help" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
@@ -640,7 +665,9 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcom
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from alert" -f -a "rules" -d 'The rules in force'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "status" -d 'The controller: leader, Raft term, commit index, voters'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "brokers" -d 'Every broker with its liveness, last heartbeat and partitions led'
-complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "health" -d 'Exit 6 unless a controller is elected and every broker is alive'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "health" -d 'Exit 6 unless a controller is elected, every broker is alive and no partition is under-replicated or offline'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "wait" -d 'Wait until the cluster is healthy (as `health`); exit 6 if it is not within --timeout'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from broker" -f -a "safe-to-stop" -d 'Exit 0 if stopping this broker now keeps the controller\'s majority and every partition online and at min.insync.replicas; else exit 6'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from broker" -f -a "set-log-level" -d 'Replace the log filter while mqd runs (until its next restart)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from context" -f -a "list" -d 'Every context, the current one marked'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from context" -f -a "use" -d 'Make NAME the current context'

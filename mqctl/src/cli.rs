@@ -132,8 +132,18 @@ pub enum ClusterCommand {
     Status,
     /// Every broker with its liveness, last heartbeat and partitions led
     Brokers,
-    /// Exit 6 unless a controller is elected and every broker is alive
+    /// Exit 6 unless a controller is elected, every broker is alive and no
+    /// partition is under-replicated or offline
     Health,
+    /// Wait until the cluster is healthy (as `health`); exit 6 if it is not
+    /// within --timeout
+    Wait {
+        /// Wait for health (the only condition there is; for readable scripts)
+        #[arg(long, required = true)]
+        healthy: bool,
+        #[arg(long, value_parser = parse_duration, default_value = "60s")]
+        timeout: Duration,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -375,6 +385,12 @@ pub enum RulesCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum BrokerCommand {
+    /// Exit 0 if stopping this broker now keeps the controller's majority
+    /// and every partition online and at min.insync.replicas; else exit 6
+    SafeToStop {
+        /// The broker's node id
+        id: u32,
+    },
     /// Replace the log filter while mqd runs (until its next restart)
     SetLogLevel {
         /// A level (error, warn, info, debug, trace) or directives such as info,mqd::queues=debug

@@ -1,8 +1,14 @@
 //! `mqctl cluster`: the controller's status, the brokers with their
-//! liveness, and `health` as a probe (exit 6 when the cluster is not
-//! healthy).
+//! liveness, `health` as a probe (exit 6 when the cluster is not healthy),
+//! `wait --healthy` and `broker safe-to-stop` for rolling-restart scripts.
 
-use mq::proto::{BrokerStatus, ClusterStatusRequest, ClusterStatusResponse, ListBrokersRequest};
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use mq::proto::{
+    BrokerStatus, ClusterStatusRequest, ClusterStatusResponse, DescribeTopicRequest,
+    ListBrokersRequest, StatsRequest,
+};
 use serde_json::{json, Value};
 
 use crate::cli::ClusterCommand;
@@ -15,6 +21,7 @@ pub async fn run(s: &Session, command: ClusterCommand) -> Result<()> {
         ClusterCommand::Status => status(s).await,
         ClusterCommand::Brokers => brokers(s).await,
         ClusterCommand::Health => health(s).await,
+        ClusterCommand::Wait { timeout, .. } => wait_healthy(s, timeout).await,
     }
 }
 
@@ -137,32 +144,170 @@ fn broker_json(b: &BrokerStatus) -> Value {
     })
 }
 
-/// Healthy: a controller is elected and every broker is alive.
-async fn health(s: &Session) -> Result<()> {
+/// What is wrong with the cluster now, in words (empty: healthy): no
+/// controller, a broker down, a partition under-replicated or offline.
+struct Health {
+    status: ClusterStatusResponse,
+    brokers: Vec<BrokerStatus>,
+    problems: Vec<String>,
+}
+
+async fn check(s: &Session) -> Result<Health> {
     let client = s.client().await?;
-    let st = s
+    let status = s
         .rpc(client.admin_raw().cluster_status(ClusterStatusRequest {}))
         .await?;
     let brokers = list(s).await?;
+    let stats = s
+        .rpc(client.admin_raw().stats(StatsRequest::default()))
+        .await?;
     let mut problems = Vec::new();
-    if st.controller_id.is_none() {
+    if status.controller_id.is_none() {
         problems.push("no controller is elected".to_string());
     }
     for b in brokers.iter().filter(|b| !b.alive) {
         problems.push(format!("broker {} is down ({})", b.node_id, b.down_reason));
     }
+    let offline = stats.partitions.iter().filter(|p| p.offline).count();
+    let under = stats
+        .partitions
+        .iter()
+        .filter(|p| !p.offline && p.isr.len() < p.replicas.len())
+        .count();
+    if offline > 0 {
+        problems.push(format!("{offline} partition(s) offline"));
+    }
+    if under > 0 {
+        problems.push(format!("{under} partition(s) under-replicated"));
+    }
+    Ok(Health {
+        status,
+        brokers,
+        problems,
+    })
+}
+
+fn emit_health(s: &Session, h: &Health) -> Result<()> {
     s.out.emit(
-        &brokers_table(&brokers),
+        &brokers_table(&h.brokers),
         &json!({
-            "healthy": problems.is_empty(),
-            "problems": problems,
-            "status": status_json(&st),
-            "brokers": brokers.iter().map(broker_json).collect::<Vec<_>>(),
+            "healthy": h.problems.is_empty(),
+            "problems": h.problems,
+            "status": status_json(&h.status),
+            "brokers": h.brokers.iter().map(broker_json).collect::<Vec<_>>(),
         }),
     )?;
-    if problems.is_empty() {
+    if h.problems.is_empty() {
         Ok(())
     } else {
-        Err(CliError::Unhealthy(problems.join("; ")))
+        Err(CliError::Unhealthy(h.problems.join("; ")))
+    }
+}
+
+/// Healthy: a controller is elected, every broker is alive, and no
+/// partition is under-replicated or offline.
+async fn health(s: &Session) -> Result<()> {
+    emit_health(s, &check(s).await?)
+}
+
+/// Polls until healthy (exit 0) or `timeout` (exit 6, with what is still
+/// wrong). An unreachable broker counts as not healthy yet.
+async fn wait_healthy(s: &Session, timeout: Duration) -> Result<()> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let last = check(s).await;
+        match &last {
+            Ok(h) if h.problems.is_empty() => return emit_health(s, h),
+            _ if Instant::now() >= deadline => {
+                return match last {
+                    Ok(h) => emit_health(s, &h),
+                    Err(e) => Err(CliError::Unhealthy(format!(
+                        "not healthy within {timeout:?}: {e}"
+                    ))),
+                };
+            }
+            _ => tokio::time::sleep(Duration::from_millis(500)).await,
+        }
+    }
+}
+
+/// Would stopping broker `id` now cost the controller its majority, or
+/// take a partition offline or below its min.insync.replicas? Exit 0 when
+/// safe, 6 (with the reasons) when not.
+pub async fn safe_to_stop(s: &Session, id: u32) -> Result<()> {
+    let h = check(s).await?;
+    let Some(target) = h.brokers.iter().find(|b| b.node_id == id) else {
+        return Err(CliError::NotFound(format!(
+            "broker {id} is not in this cluster (mqctl cluster brokers lists them)"
+        )));
+    };
+    let mut reasons = Vec::new();
+    let voters: Vec<u32> = h.status.voters.iter().map(|v| v.node_id).collect();
+    let alive_voters = h
+        .brokers
+        .iter()
+        .filter(|b| b.alive && voters.contains(&b.node_id) && b.node_id != id)
+        .count();
+    let majority = voters.len() / 2 + 1;
+    if target.alive && voters.contains(&id) && alive_voters < majority {
+        reasons.push(format!(
+            "the controller would lose its majority: {alive_voters} of {} voters would be left, {majority} are needed",
+            voters.len()
+        ));
+    }
+    let client = s.client().await?;
+    let stats = s
+        .rpc(client.admin_raw().stats(StatsRequest::default()))
+        .await?;
+    let mut min_isr: BTreeMap<String, usize> = BTreeMap::new();
+    let (mut offline, mut below) = (0, 0);
+    for p in stats.partitions.iter().filter(|p| p.isr.contains(&id)) {
+        let left = p.isr.iter().filter(|r| **r != id).count();
+        if !min_isr.contains_key(&p.topic) {
+            let topic = s
+                .rpc(client.admin_raw().describe_topic(DescribeTopicRequest {
+                    name: p.topic.clone(),
+                }))
+                .await?;
+            let min = topic
+                .configs
+                .get("min.insync.replicas")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(1);
+            min_isr.insert(p.topic.clone(), min);
+        }
+        if left == 0 {
+            offline += 1;
+        } else if left < min_isr[&p.topic] {
+            below += 1;
+        }
+    }
+    if offline > 0 {
+        reasons.push(format!(
+            "{offline} partition(s) have no other in-sync replica and would go offline"
+        ));
+    }
+    if below > 0 {
+        reasons.push(format!(
+            "{below} partition(s) would fall below min.insync.replicas (acks=all writes refused)"
+        ));
+    }
+    let mut table = Table::new(["BROKER", "SAFE TO STOP", "WHY NOT"]);
+    table.row([
+        id.to_string(),
+        if reasons.is_empty() { "yes" } else { "no" }.to_string(),
+        reasons.join("; "),
+    ]);
+    s.out.emit(
+        &table,
+        &json!({"node_id": id, "safe": reasons.is_empty(), "reasons": reasons}),
+    )?;
+    if reasons.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Unhealthy(format!(
+            "stopping broker {id} now is not safe: {}",
+            reasons.join("; ")
+        )))
     }
 }

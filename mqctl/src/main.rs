@@ -82,6 +82,9 @@ async fn run(cli: Cli, server: Option<(String, &str)>, out: Printer) -> error::R
                 Command::Bench(args) => bench::run(&session, args).await,
                 Command::Alert(c) => alert::run(&session, c).await,
                 Command::Cluster(c) => cluster::run(&session, c).await,
+                Command::Broker(cli::BrokerCommand::SafeToStop { id }) => {
+                    cluster::safe_to_stop(&session, id).await
+                }
                 Command::Broker(cli::BrokerCommand::SetLogLevel { level, dry_run }) => {
                     set_log_level(&session, &level, dry_run).await
                 }

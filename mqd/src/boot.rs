@@ -312,6 +312,7 @@ pub async fn run(
         }
     }
     tracker.wait().await;
+    cluster.leave().await;
     cluster.shutdown().await;
 
     if let Err(e) = broker

@@ -86,6 +86,16 @@ impl Cluster {
         }
     }
 
+    /// SIGTERM, and the exit status once it has stopped.
+    pub async fn terminate(&mut self, id: u32) -> std::process::ExitStatus {
+        let mut mqd = self
+            .nodes
+            .insert(id, None)
+            .flatten()
+            .expect("node is running");
+        mqd.terminate(Duration::from_secs(30)).await
+    }
+
     pub fn running(&self) -> Vec<u32> {
         self.nodes
             .iter()

@@ -167,6 +167,28 @@ async fn a_new_controller_takes_over_and_a_paused_one_steps_down() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broker_that_stops_cleanly_says_so_and_comes_back() {
+    let mut cluster = Cluster::start(3);
+    let controller = cluster.wait_settled(&[1, 2, 3], SETTLE).await;
+    // Both a follower and then the controller itself leave cleanly: each
+    // is fenced as having shut down, not for silence.
+    let follower = (1..=3).find(|id| *id != controller).unwrap();
+    for leaving in [follower, controller] {
+        assert!(cluster.terminate(leaving).await.success());
+        let rest: Vec<u32> = cluster.running();
+        cluster.wait_settled(&rest, SETTLE).await;
+        let asked = rest[0];
+        let brokers = cluster.brokers(asked).await.unwrap();
+        let gone = brokers.iter().find(|b| b.node_id == leaving).unwrap();
+        assert_eq!(gone.down_reason, "fenced: shut down cleanly", "{gone:?}");
+        if leaving == follower {
+            cluster.start_node(follower);
+            cluster.wait_settled(&[1, 2, 3], SETTLE).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_controllers_state_survives_a_restart_of_every_node() {
     let mut cluster = Cluster::start(3);
     cluster.wait_settled(&[1, 2, 3], SETTLE).await;
