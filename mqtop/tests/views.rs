@@ -292,3 +292,32 @@ fn the_docs_show_the_current_screens() {
     }
     assert_eq!(checked, 15);
 }
+
+#[test]
+fn no_controller_and_a_broker_never_heard_from_are_said_in_words() {
+    let mut app = App::new(
+        "prod".into(),
+        Duration::from_secs(1),
+        Settings::default(),
+        fixture::NOW_MS,
+    );
+    let mut snapshot = fixture::snapshot(4, 3, 6, 0);
+    let cluster = snapshot.cluster.as_mut().expect("fixture has a cluster");
+    cluster.controller_id = 0;
+    cluster.brokers[2].alive = false;
+    cluster.brokers[2].last_heartbeat_ms = 0;
+    app.apply(Feed::Snapshot(Box::new(snapshot)));
+    app.settings.view = ViewId::Brokers;
+    let text = draw(&app, 100, 24);
+    assert!(
+        text.lines()
+            .next()
+            .is_some_and(|l| l.contains("NO CONTROLLER")),
+        "{text}"
+    );
+    let row = text
+        .lines()
+        .find(|l| l.contains("DOWN"))
+        .unwrap_or_else(|| panic!("no DOWN row:\n{text}"));
+    assert!(row.contains("never"), "{row}");
+}

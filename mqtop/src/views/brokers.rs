@@ -61,9 +61,14 @@ pub static SPEC: Spec<BrokerRow> = Spec {
             width: Constraint::Length(6),
             key: |r| Key::Num(-(r.last_heartbeat_ms as f64)),
             cell: |r, c| {
-                let age = ((c.now_ms - r.last_heartbeat_ms).max(0) / 1000) as f64;
                 let style = if r.alive { c.ok() } else { c.bad() };
-                super::table::num_styled(human::duration_secs(age), 6, style)
+                // 0: the controller has not heard from it since it took over.
+                let heard = if r.last_heartbeat_ms <= 0 {
+                    "never".to_string()
+                } else {
+                    human::duration_secs(((c.now_ms - r.last_heartbeat_ms).max(0) / 1000) as f64)
+                };
+                super::table::num_styled(heard, 6, style)
             },
             hideable: true,
         },

@@ -47,10 +47,17 @@ pub fn render_header(f: &mut Frame, area: Rect, app: &App) {
                     t.ok()
                 },
             ));
-            spans.push(Span::raw(format!(
-                " · controller {} · v{version}",
-                c.controller_id
-            )));
+            // 0: no controller (an election, or no majority of voters).
+            if c.controller_id == 0 {
+                spans.push(Span::raw(" · "));
+                spans.push(Span::styled("NO CONTROLLER", t.bad()));
+                spans.push(Span::raw(format!(" · v{version}")));
+            } else {
+                spans.push(Span::raw(format!(
+                    " · controller {} · v{version}",
+                    c.controller_id
+                )));
+            }
         }
     }
     let right = if app.paused {
