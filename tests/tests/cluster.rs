@@ -21,6 +21,22 @@ fn incarnation(brokers: &[mq::proto::BrokerStatus], id: u32) -> u64 {
         .incarnation
 }
 
+/// The data plane's Metadata: the controller and the live brokers' ids.
+async fn metadata_brokers(cluster: &Cluster, asked: u32) -> (u32, Vec<u32>) {
+    let client = mq::Client::connect(&cluster.url(asked)).await.unwrap();
+    let request = mq::proto::MetadataRequest::default();
+    let m = client
+        .broker()
+        .metadata(request)
+        .await
+        .unwrap()
+        .into_inner();
+    (
+        m.controller_id,
+        m.brokers.iter().map(|b| b.node_id).collect(),
+    )
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn brokers_are_fenced_when_silent_and_readmitted_when_back() {
     let mut cluster = Cluster::start(3);
@@ -49,6 +65,8 @@ async fn brokers_are_fenced_when_silent_and_readmitted_when_back() {
     let down = brokers.iter().find(|b| b.node_id == victim).unwrap();
     assert!(down.down_reason.contains("no heartbeat"), "{down:?}");
     assert_eq!(down.incarnation, 1);
+    let (_, live) = metadata_brokers(&cluster, controller).await;
+    assert!(!live.contains(&victim), "{live:?}");
 
     // The same in Prometheus and as a firing broker-down alert.
     let (_, metrics) = cluster.node(controller).http_get("/metrics");

@@ -354,13 +354,26 @@ impl BrokerApi for DataService {
                     .collect(),
             })
             .collect();
+        // Live brokers as the controller knows them (always this one: it
+        // is answering).
+        let brokers = self
+            .broker
+            .brokers()
+            .into_iter()
+            .filter(|b| b.alive || b.node_id == node)
+            .map(|b| BrokerInfo {
+                node_id: b.node_id,
+                address: if b.node_id == node {
+                    self.broker.identity.advertised.clone()
+                } else {
+                    b.address
+                },
+            })
+            .collect();
         Ok(Response::new(MetadataResponse {
             cluster_id: self.broker.cluster_id(),
-            controller_id: node,
-            brokers: vec![BrokerInfo {
-                node_id: node,
-                address: self.broker.identity.advertised.clone(),
-            }],
+            controller_id: self.broker.cluster.status().leader.unwrap_or(0),
+            brokers,
             topics,
         }))
     }
