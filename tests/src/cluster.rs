@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use mq::proto::admin_client::AdminClient;
 use mq::proto::{BrokerStatus, ClusterStatusRequest, ClusterStatusResponse, ListBrokersRequest};
+use tonic::transport::Channel;
 
 use crate::{DataDir, Mqd};
 
@@ -104,26 +106,29 @@ impl Cluster {
             .collect()
     }
 
-    pub async fn status(&self, id: u32) -> Option<ClusterStatusResponse> {
+    /// An Admin call to node `id`; None if it is down or slow to answer.
+    async fn admin<T, F>(&self, id: u32, call: impl FnOnce(AdminClient<Channel>) -> F) -> Option<T>
+    where
+        F: std::future::Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    {
         let client = mq::Client::connect(&self.url(id)).await.ok()?;
-        let mut admin = client.admin_raw();
-        let call = admin.cluster_status(ClusterStatusRequest {});
-        tokio::time::timeout(Duration::from_secs(2), call)
-            .await
-            .ok()?
-            .ok()
-            .map(|r| r.into_inner())
+        let answer = tokio::time::timeout(Duration::from_secs(2), call(client.admin_raw()));
+        answer.await.ok()?.ok().map(tonic::Response::into_inner)
+    }
+
+    pub async fn status(&self, id: u32) -> Option<ClusterStatusResponse> {
+        self.admin(id, async |mut a| {
+            a.cluster_status(ClusterStatusRequest {}).await
+        })
+        .await
     }
 
     pub async fn brokers(&self, id: u32) -> Option<Vec<BrokerStatus>> {
-        let client = mq::Client::connect(&self.url(id)).await.ok()?;
-        let mut admin = client.admin_raw();
-        let call = admin.list_brokers(ListBrokersRequest {});
-        tokio::time::timeout(Duration::from_secs(2), call)
-            .await
-            .ok()?
-            .ok()
-            .map(|r| r.into_inner().brokers)
+        self.admin(id, async |mut a| {
+            a.list_brokers(ListBrokersRequest {}).await
+        })
+        .await
+        .map(|r| r.brokers)
     }
 
     /// The controller every running node agrees on, once they all do.

@@ -21,6 +21,23 @@ fn incarnation(brokers: &[mq::proto::BrokerStatus], id: u32) -> u64 {
         .incarnation
 }
 
+/// The broker-down alert about `subject` in `state`, if there is one.
+async fn broker_down(
+    client: &mq::Client,
+    state: AlertState,
+    subject: &str,
+) -> Option<mq::proto::Alert> {
+    let request = ListAlertsRequest {
+        state: state as i32,
+    };
+    let alerts = client.admin_raw().list_alerts(request).await.ok()?;
+    alerts
+        .into_inner()
+        .alerts
+        .into_iter()
+        .find(|a| a.rule == "broker-down" && a.subject == subject)
+}
+
 /// The data plane's Metadata: the controller and the live brokers' ids.
 async fn metadata_brokers(cluster: &Cluster, asked: u32) -> (u32, Vec<u32>) {
     let client = mq::Client::connect(&cluster.url(asked)).await.unwrap();
@@ -84,18 +101,7 @@ async fn brokers_are_fenced_when_silent_and_readmitted_when_back() {
     let client = mq::Client::connect(&cluster.url(controller)).await.unwrap();
     let subject = format!("broker {victim}");
     let alert = wait_for(SETTLE, "a firing broker-down alert", async || {
-        let alerts = client
-            .admin_raw()
-            .list_alerts(ListAlertsRequest {
-                state: AlertState::Firing as i32,
-            })
-            .await
-            .ok()?
-            .into_inner()
-            .alerts;
-        alerts
-            .into_iter()
-            .find(|a| a.rule == "broker-down" && a.subject == subject)
+        broker_down(&client, AlertState::Firing, &subject).await
     })
     .await;
     assert!(alert.message.contains("fenced"), "{alert:?}");
@@ -106,18 +112,7 @@ async fn brokers_are_fenced_when_silent_and_readmitted_when_back() {
     let brokers = cluster.brokers(victim).await.unwrap();
     assert_eq!(incarnation(&brokers, victim), 2);
     wait_for(SETTLE, "the broker-down alert to resolve", async || {
-        let alerts = client
-            .admin_raw()
-            .list_alerts(ListAlertsRequest {
-                state: AlertState::Resolved as i32,
-            })
-            .await
-            .ok()?
-            .into_inner()
-            .alerts;
-        alerts
-            .into_iter()
-            .find(|a| a.rule == "broker-down" && a.subject == subject)
+        broker_down(&client, AlertState::Resolved, &subject).await
     })
     .await;
 }

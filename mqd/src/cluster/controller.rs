@@ -64,12 +64,6 @@ pub struct Controller {
     settings: ClusterSettings,
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
 impl Controller {
     pub async fn start(
         me: NodeInfo,
@@ -209,7 +203,7 @@ impl Controller {
                     address: heartbeat.address.clone(),
                     version: heartbeat.version.clone(),
                     boot_id: heartbeat.boot_id,
-                    at_ms: now_ms(),
+                    at_ms: mq::record::now_ms(),
                 })
                 .await?;
             if let Applied::Registered { incarnation } = applied {
@@ -344,7 +338,7 @@ impl Controller {
                 .write(Command::Fence {
                     node_id: e.node_id,
                     incarnation: e.incarnation,
-                    at_ms: now_ms(),
+                    at_ms: mq::record::now_ms(),
                     reason: reason.clone(),
                 })
                 .await
@@ -420,7 +414,7 @@ impl Controller {
         let fence = Command::Fence {
             node_id: me.node_id,
             incarnation: me.incarnation,
-            at_ms: now_ms(),
+            at_ms: mq::record::now_ms(),
             reason: "shut down cleanly".into(),
         };
         match tokio::time::timeout(LEAVE_TIMEOUT, self.write(fence)).await {
