@@ -82,17 +82,22 @@ fn offset_key(group: &str, topic: &str, partition: u32) -> String {
     format!("{OFFSET_PREFIX}{group}/{topic}/{partition}")
 }
 
+/// Opens a sled database tuned for small, rarely written metadata.
+fn open_db(dir: &Path, cache_bytes: u64) -> Result<sled::Db, MetaError> {
+    sled::Config::new()
+        .path(dir)
+        .mode(sled::Mode::LowSpace)
+        .cache_capacity(cache_bytes)
+        .open()
+        .map_err(|source| MetaError::Open {
+            path: dir.display().to_string(),
+            source,
+        })
+}
+
 impl Meta {
     pub fn open(dir: &Path) -> Result<Self, MetaError> {
-        let db = sled::Config::new()
-            .path(dir)
-            .mode(sled::Mode::LowSpace)
-            .cache_capacity(8 * 1024 * 1024)
-            .open()
-            .map_err(|source| MetaError::Open {
-                path: dir.display().to_string(),
-                source,
-            })?;
+        let db = open_db(dir, 8 * 1024 * 1024)?;
         Ok(Meta {
             db,
             flushes: Arc::new(GroupFlush::default()),

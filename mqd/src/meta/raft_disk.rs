@@ -21,15 +21,7 @@ pub struct RaftDisk {
 
 impl RaftDisk {
     pub fn open(dir: &Path) -> Result<Self, MetaError> {
-        let db = sled::Config::new()
-            .path(dir)
-            .mode(sled::Mode::LowSpace)
-            .cache_capacity(4 * 1024 * 1024)
-            .open()
-            .map_err(|source| MetaError::Open {
-                path: dir.display().to_string(),
-                source,
-            })?;
+        let db = super::open_db(dir, 4 * 1024 * 1024)?;
         Ok(RaftDisk {
             log: db.open_tree("log")?,
             values: db.open_tree("values")?,
