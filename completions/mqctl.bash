@@ -160,6 +160,9 @@ _mqctl() {
             mqctl__subcmd__cluster,help)
                 cmd="mqctl__subcmd__cluster__subcmd__help"
                 ;;
+            mqctl__subcmd__cluster,partitions)
+                cmd="mqctl__subcmd__cluster__subcmd__partitions"
+                ;;
             mqctl__subcmd__cluster,status)
                 cmd="mqctl__subcmd__cluster__subcmd__status"
                 ;;
@@ -174,6 +177,9 @@ _mqctl() {
                 ;;
             mqctl__subcmd__cluster__subcmd__help,help)
                 cmd="mqctl__subcmd__cluster__subcmd__help__subcmd__help"
+                ;;
+            mqctl__subcmd__cluster__subcmd__help,partitions)
+                cmd="mqctl__subcmd__cluster__subcmd__help__subcmd__partitions"
                 ;;
             mqctl__subcmd__cluster__subcmd__help,status)
                 cmd="mqctl__subcmd__cluster__subcmd__help__subcmd__status"
@@ -333,6 +339,9 @@ _mqctl() {
                 ;;
             mqctl__subcmd__help__subcmd__cluster,health)
                 cmd="mqctl__subcmd__help__subcmd__cluster__subcmd__health"
+                ;;
+            mqctl__subcmd__help__subcmd__cluster,partitions)
+                cmd="mqctl__subcmd__help__subcmd__cluster__subcmd__partitions"
                 ;;
             mqctl__subcmd__help__subcmd__cluster,status)
                 cmd="mqctl__subcmd__help__subcmd__cluster__subcmd__status"
@@ -1371,7 +1380,7 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__cluster)
-            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version status brokers health wait help"
+            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version status brokers partitions health wait help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1473,7 +1482,7 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__cluster__subcmd__help)
-            opts="status brokers health wait help"
+            opts="status brokers partitions health wait help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1528,6 +1537,20 @@ _mqctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mqctl__subcmd__cluster__subcmd__help__subcmd__partitions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mqctl__subcmd__cluster__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1549,6 +1572,44 @@ _mqctl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__cluster__subcmd__partitions)
+            opts="-o -q -h -V --topic --under-replicated --offline --server --context --output --quiet --timeout --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --topic)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2609,7 +2670,7 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__help__subcmd__cluster)
-            opts="status brokers health wait"
+            opts="status brokers partitions health wait"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2637,6 +2698,20 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__help__subcmd__cluster__subcmd__health)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__help__subcmd__cluster__subcmd__partitions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -440,21 +440,22 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subco
 complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from help" -f -a "ack" -d 'Mark a firing alert as seen, with a note'
 complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from help" -f -a "rules" -d 'The rules in force'
 complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health wait help" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health wait help" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health wait help" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait help" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait help" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait help" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
 wide\t''
 json\t''"
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health wait help" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health wait help" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health wait help" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health wait help" -s h -l help -d 'Print help'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health wait help" -s V -l version -d 'Print version'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health wait help" -f -a "status" -d 'The controller: leader, Raft term, commit index, voters'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health wait help" -f -a "brokers" -d 'Every broker with its liveness, last heartbeat and partitions led'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health wait help" -f -a "health" -d 'Exit 6 unless a controller is elected, every broker is alive and no partition is under-replicated or offline'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health wait help" -f -a "wait" -d 'Wait until the cluster is healthy (as `health`); exit 6 if it is not within --timeout'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers health wait help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait help" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait help" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait help" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait help" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait help" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait help" -f -a "status" -d 'The controller: leader, Raft term, commit index, voters'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait help" -f -a "brokers" -d 'Every broker with its liveness, last heartbeat and partitions led'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait help" -f -a "partitions" -d 'Partitions with their leader, replicas, in-sync replicas and health'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait help" -f -a "health" -d 'Exit 6 unless a controller is elected, every broker is alive and no partition is under-replicated or offline'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait help" -f -a "wait" -d 'Wait until the cluster is healthy (as `health`); exit 6 if it is not within --timeout'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
@@ -475,6 +476,19 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_sub
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from brokers" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from brokers" -s h -l help -d 'Print help'
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from brokers" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from partitions" -l topic -d 'Only this topic\'s partitions (default: every topic)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from partitions" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from partitions" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from partitions" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from partitions" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from partitions" -l under-replicated -d 'Only partitions with fewer in-sync replicas than replicas'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from partitions" -l offline -d 'Only partitions without a live leader'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from partitions" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from partitions" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from partitions" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from partitions" -s V -l version -d 'Print version'
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from health" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from health" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from health" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
@@ -498,6 +512,7 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_sub
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from wait" -s V -l version -d 'Print version'
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "status" -d 'The controller: leader, Raft term, commit index, voters'
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "brokers" -d 'Every broker with its liveness, last heartbeat and partitions led'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "partitions" -d 'Partitions with their leader, replicas, in-sync replicas and health'
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "health" -d 'Exit 6 unless a controller is elected, every broker is alive and no partition is under-replicated or offline'
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "wait" -d 'Wait until the cluster is healthy (as `health`); exit 6 if it is not within --timeout'
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -665,6 +680,7 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcom
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from alert" -f -a "rules" -d 'The rules in force'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "status" -d 'The controller: leader, Raft term, commit index, voters'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "brokers" -d 'Every broker with its liveness, last heartbeat and partitions led'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "partitions" -d 'Partitions with their leader, replicas, in-sync replicas and health'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "health" -d 'Exit 6 unless a controller is elected, every broker is alive and no partition is under-replicated or offline'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "wait" -d 'Wait until the cluster is healthy (as `health`); exit 6 if it is not within --timeout'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from broker" -f -a "safe-to-stop" -d 'Exit 0 if stopping this broker now keeps the controller\'s majority and every partition online and at min.insync.replicas; else exit 6'

@@ -132,6 +132,18 @@ pub enum ClusterCommand {
     Status,
     /// Every broker with its liveness, last heartbeat and partitions led
     Brokers,
+    /// Partitions with their leader, replicas, in-sync replicas and health
+    Partitions {
+        /// Only this topic's partitions (default: every topic)
+        #[arg(long)]
+        topic: Option<String>,
+        /// Only partitions with fewer in-sync replicas than replicas
+        #[arg(long)]
+        under_replicated: bool,
+        /// Only partitions without a live leader
+        #[arg(long)]
+        offline: bool,
+    },
     /// Exit 6 unless a controller is elected, every broker is alive and no
     /// partition is under-replicated or offline
     Health,

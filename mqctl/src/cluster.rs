@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use mq::proto::{
-    BrokerStatus, ClusterStatusRequest, ClusterStatusResponse, DescribeTopicRequest,
-    ListBrokersRequest, StatsRequest,
+    BrokerStatus, ClusterStatusRequest, ClusterStatusResponse, DescribePartitionsRequest,
+    DescribeTopicRequest, ListBrokersRequest, PartitionReplicas, StatsRequest,
 };
 use serde_json::{json, Value};
 
@@ -20,6 +20,18 @@ pub async fn run(s: &Session, command: ClusterCommand) -> Result<()> {
     match command {
         ClusterCommand::Status => status(s).await,
         ClusterCommand::Brokers => brokers(s).await,
+        ClusterCommand::Partitions {
+            topic,
+            under_replicated,
+            offline,
+        } => {
+            let request = DescribePartitionsRequest {
+                topic: topic.unwrap_or_default(),
+                under_replicated,
+                offline,
+            };
+            partitions(s, request).await
+        }
         ClusterCommand::Health => health(s).await,
         ClusterCommand::Wait { timeout, .. } => wait_healthy(s, timeout).await,
     }
@@ -142,6 +154,67 @@ fn broker_json(b: &BrokerStatus) -> Value {
         "down_reason": b.down_reason,
         "controller": b.controller,
     })
+}
+
+async fn partitions(s: &Session, request: DescribePartitionsRequest) -> Result<()> {
+    let client = s.client().await?;
+    let answer = s
+        .rpc(client.admin_raw().describe_partitions(request))
+        .await?;
+    let ids = |v: &[u32]| v.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+    let mut table = Table::new([
+        "TOPIC",
+        "PARTITION",
+        "LEADER",
+        "REPLICAS",
+        "ISR",
+        "EPOCH",
+        "STATE",
+    ]);
+    for p in &answer.partitions {
+        table.row([
+            p.topic.clone(),
+            p.partition.to_string(),
+            if p.offline {
+                "-".to_string()
+            } else {
+                p.leader.to_string()
+            },
+            ids(&p.replicas),
+            ids(&p.isr),
+            p.leader_epoch.to_string(),
+            replica_state(p).to_string(),
+        ]);
+    }
+    let json: Vec<Value> = answer
+        .partitions
+        .iter()
+        .map(|p| {
+            json!({
+                "topic": p.topic,
+                "partition": p.partition,
+                "leader": p.leader,
+                "replicas": p.replicas,
+                "isr": p.isr,
+                "leader_epoch": p.leader_epoch,
+                "under_replicated": p.under_replicated,
+                "offline": p.offline,
+                "log_end_offset": p.log_end_offset,
+                "high_watermark": p.high_watermark,
+            })
+        })
+        .collect();
+    s.out.emit(&table, &Value::Array(json))
+}
+
+fn replica_state(p: &PartitionReplicas) -> &'static str {
+    if p.offline {
+        "OFFLINE"
+    } else if p.under_replicated {
+        "under-replicated"
+    } else {
+        "ok"
+    }
 }
 
 /// What is wrong with the cluster now, in words (empty: healthy): no

@@ -101,6 +101,30 @@ async fn a_single_node_is_never_safe_to_stop() {
         .success());
     let wait = mqctl(&url, &["cluster", "wait", "--healthy", "--timeout", "30s"]);
     assert!(wait.status.success(), "{wait:?}");
+    let parts = json(&mqctl(
+        &url,
+        &["-o", "json", "cluster", "partitions", "--topic", "orders"],
+    ));
+    let parts = parts.as_array().unwrap();
+    assert_eq!(parts.len(), 2);
+    for p in parts {
+        assert_eq!(
+            (&p["leader"], &p["replicas"], &p["isr"]),
+            (&1.into(), &serde_json::json!([1]), &serde_json::json!([1]))
+        );
+        assert_eq!(
+            (&p["under_replicated"], &p["offline"]),
+            (&false.into(), &false.into())
+        );
+    }
+    let none = json(&mqctl(
+        &url,
+        &["-o", "json", "cluster", "partitions", "--under-replicated"],
+    ));
+    assert_eq!(none, serde_json::json!([]));
+    let missing = mqctl(&url, &["cluster", "partitions", "--topic", "nope"]);
+    assert_eq!(missing.status.code(), Some(3));
+
     let out = mqctl(&url, &["-o", "json", "broker", "safe-to-stop", "1"]);
     assert_eq!(out.status.code(), Some(6));
     let reasons = json(&out)["reasons"].to_string();

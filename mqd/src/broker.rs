@@ -76,6 +76,11 @@ impl Broker {
         self.cluster.cluster_id()
     }
 
+    /// A partition's replicas and their health.
+    pub fn placement(&self, partition: &Partition) -> crate::cluster::Placement {
+        crate::cluster::Placement::local(self.identity.node_id, partition.state().leader_epoch)
+    }
+
     /// Partitions this node leads (every local one, until replication).
     pub fn partitions_led(&self) -> u32 {
         self.topics

@@ -143,13 +143,20 @@ impl Cluster {
         seen
     }
 
-    /// Waits until the running nodes agree on a controller and each of
-    /// them shows exactly `alive` brokers alive; returns the controller.
+    /// Waits until the running nodes agree on a controller, have applied
+    /// the same controller log (so no node answers from a stale view, such
+    /// as a restarted one that has not caught up yet) and each shows
+    /// exactly `alive` brokers alive; returns the controller.
     pub async fn wait_settled(&self, alive: &[u32], timeout: Duration) -> u32 {
-        let what = format!("controller agreed and brokers {alive:?} alive");
+        let what = format!("controller agreed, logs applied alike and brokers {alive:?} alive");
         crate::wait_for(timeout, &what, async || {
             let controller = self.agreed_controller().await?;
+            let mut applied = None;
             for id in self.running() {
+                let index = self.status(id).await?.applied_index;
+                if *applied.get_or_insert(index) != index {
+                    return None;
+                }
                 let brokers = self.brokers(id).await?;
                 let up: Vec<u32> = brokers
                     .iter()

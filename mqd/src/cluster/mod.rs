@@ -35,6 +35,37 @@ pub enum ClusterError {
     Timeout(Duration),
 }
 
+/// Where a partition's replicas are and which are in sync. The one place
+/// that answers it, for Metadata, DescribeTopic, DescribePartitions and
+/// Stats alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    pub leader: u32,
+    pub replicas: Vec<u32>,
+    pub isr: Vec<u32>,
+    pub leader_epoch: u32,
+    /// No live leader.
+    pub offline: bool,
+}
+
+impl Placement {
+    /// Until partitions are replicated, a partition lives on the node that
+    /// holds it, which leads it and is its only (in-sync) replica.
+    pub fn local(node_id: u32, leader_epoch: i32) -> Placement {
+        Placement {
+            leader: node_id,
+            replicas: vec![node_id],
+            isr: vec![node_id],
+            leader_epoch: leader_epoch.max(0) as u32,
+            offline: false,
+        }
+    }
+
+    pub fn under_replicated(&self) -> bool {
+        !self.offline && self.isr.len() < self.replicas.len()
+    }
+}
+
 /// Timing of broker liveness.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClusterSettings {

@@ -12,13 +12,13 @@ use mq::proto::{
     AckAlertRequest, AddPartitionsRequest, Alert as ProtoAlert, AlertRule, AlterTopicConfigRequest,
     ClusterStatusRequest, ClusterStatusResponse, CreateTopicRequest, DeleteGroupRequest,
     DeleteGroupResponse, DeleteTopicRequest, DeleteTopicResponse, DescribeGroupRequest,
-    DescribeTopicRequest, GroupDescription, GroupMember, GroupState as ProtoGroupState,
-    GroupSummary, ListAlertRulesRequest, ListAlertRulesResponse, ListAlertsRequest,
-    ListAlertsResponse, ListBrokersRequest, ListBrokersResponse, ListGroupsRequest,
-    ListGroupsResponse, ListTopicsRequest, ListTopicsResponse, OffsetChange, PartitionDescription,
-    PartitionLag, QueuePartition, QueueReceiver, ResetOffsetsRequest, ResetOffsetsResponse,
-    SetLogLevelRequest, SetLogLevelResponse, StatsRequest, StatsSnapshot, TopicDescription,
-    TopicSummary, WatchRequest,
+    DescribePartitionsRequest, DescribePartitionsResponse, DescribeTopicRequest, GroupDescription,
+    GroupMember, GroupState as ProtoGroupState, GroupSummary, ListAlertRulesRequest,
+    ListAlertRulesResponse, ListAlertsRequest, ListAlertsResponse, ListBrokersRequest,
+    ListBrokersResponse, ListGroupsRequest, ListGroupsResponse, ListTopicsRequest,
+    ListTopicsResponse, OffsetChange, PartitionDescription, PartitionLag, QueuePartition,
+    QueueReceiver, ResetOffsetsRequest, ResetOffsetsResponse, SetLogLevelRequest,
+    SetLogLevelResponse, StatsRequest, StatsSnapshot, TopicDescription, TopicSummary, WatchRequest,
 };
 use tonic::{Request, Response, Status};
 
@@ -100,7 +100,6 @@ impl AdminService {
 
     fn describe(&self, topic: &Topic) -> TopicDescription {
         let record = topic.record();
-        let node = self.broker.identity.node_id;
         let defaults = &self.broker.topics.defaults();
         TopicDescription {
             name: record.name.clone(),
@@ -113,6 +112,7 @@ impl AdminService {
                 .iter()
                 .map(|p| {
                     let s = p.state();
+                    let placed = self.broker.placement(p);
                     PartitionDescription {
                         partition: p.id(),
                         log_start_offset: s.log_start,
@@ -120,10 +120,10 @@ impl AdminService {
                         high_watermark: s.high_watermark,
                         size_bytes: s.size_bytes,
                         segment_count: s.segments,
-                        leader: node,
-                        replicas: vec![node],
-                        isr: vec![node],
-                        leader_epoch: s.leader_epoch.max(0) as u32,
+                        leader: placed.leader,
+                        replicas: placed.replicas,
+                        isr: placed.isr,
+                        leader_epoch: placed.leader_epoch,
                     }
                 })
                 .collect(),
@@ -368,6 +368,15 @@ impl AdminApi for AdminService {
         _request: Request<ListBrokersRequest>,
     ) -> Result<Response<ListBrokersResponse>, Status> {
         Ok(Response::new(super::cluster_admin::brokers(&self.broker)))
+    }
+
+    async fn describe_partitions(
+        &self,
+        request: Request<DescribePartitionsRequest>,
+    ) -> Result<Response<DescribePartitionsResponse>, Status> {
+        super::cluster_admin::partitions(&self.broker, &request.into_inner())
+            .map(Response::new)
+            .map_err(to_status)
     }
 
     async fn list_alerts(

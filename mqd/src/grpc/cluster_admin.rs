@@ -2,10 +2,12 @@
 //! controller's state.
 
 use mq::proto::{
-    BrokerHealth, BrokerStatus, ClusterStats, ClusterStatusResponse, ListBrokersResponse, Voter,
+    BrokerHealth, BrokerStatus, ClusterStats, ClusterStatusResponse, DescribePartitionsRequest,
+    DescribePartitionsResponse, ListBrokersResponse, PartitionReplicas, Voter,
 };
 
 use crate::broker::Broker;
+use crate::error::BrokerError;
 
 pub fn status(broker: &Broker) -> ClusterStatusResponse {
     let raft = broker.cluster.status();
@@ -46,6 +48,41 @@ pub fn brokers(broker: &Broker) -> ListBrokersResponse {
             })
             .collect(),
     }
+}
+
+pub fn partitions(
+    broker: &Broker,
+    request: &DescribePartitionsRequest,
+) -> Result<DescribePartitionsResponse, BrokerError> {
+    let topics = if request.topic.is_empty() {
+        broker.topics.list()
+    } else {
+        vec![broker.topics.get(&request.topic)?]
+    };
+    let mut partitions = Vec::new();
+    for topic in &topics {
+        for p in topic.partitions() {
+            let placed = broker.placement(&p);
+            let under = placed.under_replicated();
+            if (request.under_replicated && !under) || (request.offline && !placed.offline) {
+                continue;
+            }
+            let s = p.state();
+            partitions.push(PartitionReplicas {
+                topic: p.topic().to_string(),
+                partition: p.id(),
+                leader: placed.leader,
+                replicas: placed.replicas,
+                isr: placed.isr,
+                leader_epoch: placed.leader_epoch,
+                under_replicated: under,
+                offline: placed.offline,
+                log_end_offset: s.log_end,
+                high_watermark: s.high_watermark,
+            });
+        }
+    }
+    Ok(DescribePartitionsResponse { partitions })
 }
 
 /// `now_ms` is the snapshot's timestamp; heartbeats become absolute times.

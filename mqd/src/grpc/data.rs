@@ -344,12 +344,15 @@ impl BrokerApi for DataService {
                 partitions: t
                     .partitions()
                     .iter()
-                    .map(|p| PartitionMetadata {
-                        partition: p.id(),
-                        leader: node,
-                        replicas: vec![node],
-                        isr: vec![node],
-                        leader_epoch: p.state().leader_epoch.max(0) as u32,
+                    .map(|p| {
+                        let placed = self.broker.placement(p);
+                        PartitionMetadata {
+                            partition: p.id(),
+                            leader: placed.leader,
+                            replicas: placed.replicas,
+                            isr: placed.isr,
+                            leader_epoch: placed.leader_epoch,
+                        }
                     })
                     .collect(),
             })

@@ -17,9 +17,6 @@ pub const MAX_WATCH_INTERVAL: Duration = Duration::from_secs(60);
 
 pub async fn snapshot(broker: &Broker, groups: &[String]) -> StatsSnapshot {
     let r = stats::snapshot(broker, groups).await;
-    // One node alone leads every partition and is the only replica; the
-    // cluster fills these from its metadata instead.
-    let node = broker.identity.node_id;
     StatsSnapshot {
         timestamp_ms: r.timestamp_ms,
         window_ms: r.window.as_millis() as u64,
@@ -46,11 +43,11 @@ pub async fn snapshot(broker: &Broker, groups: &[String]) -> StatsSnapshot {
                 size_bytes: p.size_bytes,
                 segment_count: p.segments,
                 rates: Some(rates(&p.rates)),
-                leader: node,
-                replicas: vec![node],
-                isr: vec![node],
-                leader_epoch: p.leader_epoch,
-                offline: false,
+                leader: p.placement.leader,
+                replicas: p.placement.replicas.clone(),
+                isr: p.placement.isr.clone(),
+                leader_epoch: p.placement.leader_epoch,
+                offline: p.placement.offline,
             })
             .collect(),
         groups: r

@@ -54,7 +54,7 @@ pub struct PartitionFigures {
     pub high_watermark: i64,
     pub size_bytes: u64,
     pub segments: u32,
-    pub leader_epoch: u32,
+    pub placement: crate::cluster::Placement,
     pub rates: Rates,
 }
 
@@ -174,7 +174,7 @@ pub async fn snapshot(broker: &Broker, groups: &[String]) -> StatsReport {
                 high_watermark: s.high_watermark,
                 size_bytes: s.size_bytes,
                 segments: s.segments,
-                leader_epoch: s.leader_epoch.max(0) as u32,
+                placement: broker.placement(&p),
                 rates,
             });
         }
