@@ -554,6 +554,9 @@ fn every_admin_rpc_has_a_verb() {
         ("AckAlert", "alert ack"),
         ("ListAlertRules", "alert rules list"),
         ("SetAlertRule", "alert rules set"),
+        ("ClusterStatus", "cluster status"),
+        ("ListBrokers", "cluster brokers"),
+        ("DescribePartitions", "cluster partitions"),
     ];
     let proto = std::fs::read_to_string(
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/proto/mq/v1/admin.proto"),

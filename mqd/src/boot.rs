@@ -138,6 +138,7 @@ pub async fn run(
         config.cluster,
     )
     .await?;
+    cluster.register_alone().await?;
     let (alerting, webhooks) = crate::alerts::Alerting::open(meta.clone(), &config.alerts)?;
     let broker = Arc::new(Broker {
         alerting,
