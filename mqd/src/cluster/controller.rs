@@ -61,6 +61,8 @@ pub struct Controller {
     me: NodeInfo,
     boot_id: u64,
     started: Instant,
+    /// Started without peers: the only voter.
+    alone: bool,
     settings: ClusterSettings,
 }
 
@@ -84,6 +86,7 @@ impl Controller {
             me,
             boot_id,
             started: Instant::now(),
+            alone: voters.len() == 1,
             settings,
         }))
     }
@@ -92,7 +95,9 @@ impl Controller {
     /// before it reports ready, so it never lists itself as down. (In a
     /// cluster, registration waits for a quorum and the first heartbeat.)
     pub async fn register_alone(&self) -> Result<(), ClusterError> {
-        if self.raft.status().voters.len() != 1 {
+        // The configured voters: openraft's metrics may not show the
+        // membership yet this early.
+        if !self.alone {
             return Ok(());
         }
         let deadline = Instant::now() + WRITE_TIMEOUT;
@@ -422,7 +427,7 @@ impl Controller {
     /// it is fenced now rather than after a session of silence. Best
     /// effort: without a controller the session timeout does it later.
     pub async fn leave(&self) {
-        if self.raft.status().voters.len() < 2 {
+        if self.alone {
             return;
         }
         let Some(me) = self.state().brokers.get(&self.me.node_id).cloned() else {
