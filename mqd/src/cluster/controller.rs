@@ -74,7 +74,14 @@ impl Controller {
         transport: Arc<dyn PeerTransport>,
         settings: ClusterSettings,
     ) -> Result<Arc<Self>, ClusterError> {
-        let (raft, state) = RaftNode::start(me.node_id, voters, dir, transport.clone()).await?;
+        let (raft, state) = RaftNode::start(
+            me.node_id,
+            voters,
+            dir,
+            transport.clone(),
+            settings.compaction,
+        )
+        .await?;
         let boot_id = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64);

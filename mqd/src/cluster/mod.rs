@@ -73,4 +73,27 @@ pub struct ClusterSettings {
     pub heartbeat_interval: Duration,
     /// Silence after which the controller fences a broker.
     pub session_timeout: Duration,
+    /// How often the Raft log is compacted into a snapshot.
+    pub compaction: Compaction,
+}
+
+/// Snapshot cadence of the controller's log. Not a config key: the
+/// defaults suit any metadata volume mq has; tests shrink them to see
+/// snapshots, purges and snapshot installs happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Compaction {
+    /// Entries applied since the last snapshot that trigger the next.
+    pub snapshot_every: u64,
+    /// Entries kept below a snapshot, so a briefly absent follower catches
+    /// up from the log rather than by a snapshot.
+    pub keep_after_snapshot: u64,
+}
+
+impl Default for Compaction {
+    fn default() -> Self {
+        Compaction {
+            snapshot_every: 2_000,
+            keep_after_snapshot: 1_000,
+        }
+    }
 }

@@ -241,6 +241,7 @@ impl ConfigFile {
         Ok(ClusterSettings {
             heartbeat_interval: Duration::from_millis(c.heartbeat_interval_ms),
             session_timeout: Duration::from_millis(c.session_timeout_ms),
+            compaction: Default::default(),
         })
     }
 

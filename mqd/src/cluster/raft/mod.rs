@@ -25,7 +25,7 @@ use tokio::sync::watch;
 
 use super::state::{Applied, ClusterState, Command};
 use super::transport::{PeerCall, PeerTransport};
-use super::ClusterError;
+use super::{ClusterError, Compaction};
 use crate::meta::raft_disk::RaftDisk;
 
 pub type NodeId = u64;
@@ -44,10 +44,6 @@ openraft::declare_raft_types!(
 const RAFT_HEARTBEAT_MS: u64 = 200;
 const ELECTION_TIMEOUT_MIN_MS: u64 = 1_000;
 const ELECTION_TIMEOUT_MAX_MS: u64 = 2_000;
-/// Entries kept after a snapshot, so a briefly absent follower catches up
-/// from the log rather than by a snapshot.
-const LOG_KEPT_AFTER_SNAPSHOT: u64 = 1_000;
-const SNAPSHOT_EVERY_ENTRIES: u64 = 2_000;
 
 /// Where a proposal went.
 pub enum Proposal {
@@ -66,6 +62,10 @@ pub struct RaftStatus {
     /// Index of the last committed entry, if any.
     pub committed: Option<u64>,
     pub applied: Option<u64>,
+    /// Index of the last entry in this node's latest snapshot.
+    pub snapshot: Option<u64>,
+    /// Entries up to this index are compacted away.
+    pub purged: Option<u64>,
     pub voters: BTreeMap<u32, String>,
 }
 
@@ -88,6 +88,7 @@ impl RaftNode {
         voters: &BTreeMap<u32, String>,
         dir: &Path,
         transport: Arc<dyn PeerTransport>,
+        compaction: Compaction,
     ) -> Result<(Self, watch::Receiver<Arc<ClusterState>>), ClusterError> {
         let disk = RaftDisk::open(dir)?;
         let log = log_store::LogStore::new(disk.clone()).map_err(storage)?;
@@ -98,8 +99,10 @@ impl RaftNode {
             heartbeat_interval: RAFT_HEARTBEAT_MS,
             election_timeout_min: ELECTION_TIMEOUT_MIN_MS,
             election_timeout_max: ELECTION_TIMEOUT_MAX_MS,
-            snapshot_policy: SnapshotPolicy::LogsSinceLast(SNAPSHOT_EVERY_ENTRIES),
-            max_in_snapshot_log_to_keep: LOG_KEPT_AFTER_SNAPSHOT,
+            snapshot_policy: SnapshotPolicy::LogsSinceLast(compaction.snapshot_every),
+            max_in_snapshot_log_to_keep: compaction.keep_after_snapshot,
+            // Purge as soon as entries fall out of what is kept.
+            purge_batch_size: 1,
             ..Default::default()
         }
         .validate()
@@ -199,6 +202,8 @@ impl RaftNode {
             term: m.current_term,
             committed: committed.checked_sub(1),
             applied: m.last_applied.map(|l| l.index),
+            snapshot: m.snapshot.map(|l| l.index),
+            purged: m.purged.map(|l| l.index),
             voters: m
                 .membership_config
                 .nodes()
