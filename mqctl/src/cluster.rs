@@ -50,6 +50,8 @@ async fn status(s: &Session) -> Result<()> {
         ("raft term", st.raft_term.to_string()),
         ("commit index", index(st.commit_index)),
         ("applied index", index(st.applied_index)),
+        ("snapshot index", index(st.snapshot_index)),
+        ("purged through", index(st.purged_index)),
         (
             "voters",
             st.voters
@@ -88,6 +90,8 @@ fn status_json(st: &ClusterStatusResponse) -> Value {
         "raft_term": st.raft_term,
         "commit_index": st.commit_index,
         "applied_index": st.applied_index,
+        "snapshot_index": st.snapshot_index,
+        "purged_index": st.purged_index,
         "voters": st.voters.iter().map(|v| json!({"node_id": v.node_id, "address": v.address})).collect::<Vec<_>>(),
         "brokers_alive": st.brokers_alive,
         "brokers_total": st.brokers_total,

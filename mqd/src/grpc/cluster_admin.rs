@@ -20,6 +20,8 @@ pub fn status(broker: &Broker) -> ClusterStatusResponse {
         raft_term: raft.term,
         commit_index: raft.committed,
         applied_index: raft.applied,
+        snapshot_index: raft.snapshot,
+        purged_index: raft.purged,
         voters: raft
             .voters
             .into_iter()
