@@ -189,7 +189,7 @@ fn snapshot_json(snap: &StatsSnapshot) -> Value {
             "brokers": c.brokers.iter().map(|b| json!({
                 "node_id": b.node_id, "address": b.address, "alive": b.alive,
                 "last_heartbeat_ms": b.last_heartbeat_ms, "partitions_led": b.partitions_led,
-                "version": b.version,
+                "version": b.version, "down_reason": b.down_reason,
             })).collect::<Vec<_>>(),
         })),
     })

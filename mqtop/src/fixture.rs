@@ -265,6 +265,11 @@ pub fn snapshot(topics: usize, partitions: u32, groups: usize, tick: u64) -> Sta
                     },
                     partitions_led: led(id),
                     version: "0.1.0".into(),
+                    down_reason: if id == 3 {
+                        "fenced: no heartbeat for 6.0 s (session timeout 6.0 s)".into()
+                    } else {
+                        String::new()
+                    },
                 })
                 .collect(),
         }),
@@ -298,6 +303,7 @@ pub fn empty() -> StatsSnapshot {
                 last_heartbeat_ms: NOW_MS - 1_000,
                 partitions_led: 0,
                 version: "0.1.0".into(),
+                down_reason: String::new(),
             }],
         }),
         ..StatsSnapshot::default()

@@ -303,6 +303,8 @@ pub struct BrokerRow {
     pub partitions_led: u32,
     pub version: String,
     pub controller: bool,
+    /// Why it is down, in the controller's words.
+    pub down_reason: String,
 }
 
 pub fn brokers(app: &App) -> Vec<BrokerRow> {
@@ -319,6 +321,7 @@ pub fn brokers(app: &App) -> Vec<BrokerRow> {
             partitions_led: b.partitions_led,
             version: b.version.clone(),
             controller: b.node_id == c.controller_id,
+            down_reason: b.down_reason.clone(),
         })
         .collect()
 }

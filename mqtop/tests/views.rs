@@ -317,7 +317,8 @@ fn no_controller_and_a_broker_never_heard_from_are_said_in_words() {
     );
     let row = text
         .lines()
-        .find(|l| l.contains("DOWN"))
-        .unwrap_or_else(|| panic!("no DOWN row:\n{text}"));
+        .find(|l| l.contains("10.0.0.3"))
+        .unwrap_or_else(|| panic!("no row for broker 3:\n{text}"));
+    assert!(row.contains("DOWN"), "{row}");
     assert!(row.contains("never"), "{row}");
 }

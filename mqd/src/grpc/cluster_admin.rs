@@ -104,6 +104,7 @@ pub fn stats(broker: &Broker, now_ms: i64) -> ClusterStats {
                     .map_or(0, |d| now_ms - d.as_millis() as i64),
                 partitions_led: b.partitions_led,
                 version: b.version,
+                down_reason: b.down_reason.unwrap_or_default(),
             })
             .collect(),
     }

@@ -1,5 +1,5 @@
-//! Brokers: which are up, which is the controller, when each was last
-//! heard from and how many partitions it leads; this node's connections
+//! Brokers: which are up (and why one is down), which is the controller,
+//! when each was last heard from and how many partitions it leads; this node's connections
 //! and disk below.
 
 use mq::human;
@@ -84,6 +84,13 @@ pub static SPEC: Spec<BrokerRow> = Spec {
             width: Constraint::Length(8),
             key: |r| Key::Text(r.version.clone()),
             cell: |r, _| text(r.version.clone()),
+            hideable: true,
+        },
+        Column {
+            title: "WHY DOWN",
+            width: Constraint::Min(10),
+            key: |r| Key::Text(r.down_reason.clone()),
+            cell: |r, t| styled(r.down_reason.clone(), t.bad()),
             hideable: true,
         },
     ],
