@@ -165,7 +165,6 @@ async fn partitions(s: &Session, request: DescribePartitionsRequest) -> Result<(
     let answer = s
         .rpc(client.admin_raw().describe_partitions(request))
         .await?;
-    let ids = |v: &[u32]| v.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
     let mut table = Table::new([
         "TOPIC",
         "PARTITION",
@@ -184,8 +183,8 @@ async fn partitions(s: &Session, request: DescribePartitionsRequest) -> Result<(
             } else {
                 p.leader.to_string()
             },
-            ids(&p.replicas),
-            ids(&p.isr),
+            crate::output::node_list(&p.replicas),
+            crate::output::node_list(&p.isr),
             p.leader_epoch.to_string(),
             replica_state(p).to_string(),
         ]);

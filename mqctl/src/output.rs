@@ -125,6 +125,11 @@ impl Table {
 
 pub use mq::human::{bytes as human_bytes, suggest};
 
+/// Node ids as `1,2,3` (replicas, in-sync replicas).
+pub fn node_list(ids: &[u32]) -> String {
+    ids.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -223,12 +223,11 @@ fn print_description(s: &Session, d: &TopicDescription) -> Result<()> {
     }
     let mut parts = Table::with_header(header);
     for p in &d.partitions {
-        let list = |v: &[u32]| v.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
         let mut row = vec![
             p.partition.to_string(),
             p.leader.to_string(),
-            list(&p.replicas),
-            list(&p.isr),
+            crate::output::node_list(&p.replicas),
+            crate::output::node_list(&p.isr),
             p.log_start_offset.to_string(),
             p.log_end_offset.to_string(),
             p.high_watermark.to_string(),

@@ -76,9 +76,10 @@ impl Broker {
         self.cluster.cluster_id()
     }
 
-    /// A partition's replicas and their health.
+    /// A partition's replicas and their health. Lock-free: Stats and
+    /// Watch ask it for every partition, beside appends.
     pub fn placement(&self, partition: &Partition) -> crate::cluster::Placement {
-        crate::cluster::Placement::local(self.identity.node_id, partition.state().leader_epoch)
+        crate::cluster::Placement::local(self.identity.node_id, partition.leader_epoch())
     }
 
     /// Partitions this node leads (every local one, until replication).

@@ -339,6 +339,11 @@ impl Partition {
         self.high_watermark.subscribe()
     }
 
+    /// The current leader epoch, without taking the log lock.
+    pub fn leader_epoch(&self) -> i32 {
+        self.leader_epoch.load(Ordering::Relaxed)
+    }
+
     pub fn state(&self) -> PartitionState {
         let log = self.log.lock();
         PartitionState {
@@ -347,7 +352,7 @@ impl Partition {
             high_watermark: *self.high_watermark.borrow(),
             size_bytes: log.size_bytes(),
             segments: log.segment_count() as u32,
-            leader_epoch: self.leader_epoch.load(Ordering::Relaxed),
+            leader_epoch: self.leader_epoch(),
         }
     }
 
