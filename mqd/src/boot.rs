@@ -190,14 +190,7 @@ pub async fn run(
     tracker.spawn(tasks::queue_sweeper(broker.clone(), shutdown.clone()));
     {
         let broker = broker.clone();
-        let partitions_led = move || {
-            broker
-                .topics
-                .list()
-                .iter()
-                .map(|t| t.partitions().len() as u32)
-                .sum()
-        };
+        let partitions_led = move || broker.partitions_led();
         tracker.spawn(cluster.clone().run(partitions_led, shutdown.clone()));
     }
     tracker.spawn(tasks::stats_sampler(broker.clone(), shutdown.clone()));
