@@ -114,6 +114,7 @@ pub fn to_status(err: BrokerError) -> Status {
                 (Code::FailedPrecondition, reason::PRODUCER_FENCED)
             }
             LogError::PartialDuplicate => (Code::InvalidArgument, reason::INVALID_REQUEST),
+            LogError::ReplicaGap { .. } => (Code::FailedPrecondition, reason::INVALID_REQUEST),
             LogError::Io { .. } | LogError::BadSegmentName { .. } => {
                 tracing::error!(error = %log, "storage error");
                 (Code::Internal, reason::STORAGE_ERROR)

@@ -48,6 +48,8 @@ pub enum LogError {
     PartialDuplicate,
     #[error("segment {path} is not a log segment name (expected 20 digits and .log)")]
     BadSegmentName { path: PathBuf },
+    #[error("replicated batches start at offset {got}, but this replica's log ends at {expected}; the follower truncates and fetches again")]
+    ReplicaGap { expected: i64, got: i64 },
 }
 
 impl LogError {

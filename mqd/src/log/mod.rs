@@ -13,6 +13,7 @@ pub mod error;
 pub mod index;
 pub mod producers;
 pub mod read;
+pub mod replica;
 pub mod retention;
 pub mod scan;
 pub mod segment;

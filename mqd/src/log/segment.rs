@@ -219,6 +219,51 @@ impl Segment {
         Ok(())
     }
 
+    /// Cuts the segment before the first batch that holds `offset` or a
+    /// later one (a follower dropping records its leader never committed).
+    /// Returns the new next offset: `offset`, or lower when `offset` falls
+    /// inside a batch, which goes whole.
+    pub fn truncate_to(&mut self, offset: i64) -> Result<i64> {
+        let mut cut: Option<(u64, i64)> = None;
+        let mut max_timestamp = -1;
+        let file = self.file.clone();
+        scan(&file, &self.log_path, 0, self.base_offset, |b| {
+            if cut.is_none() {
+                if b.next_offset > offset {
+                    cut = Some((b.position, b.base_offset));
+                } else {
+                    max_timestamp = max_timestamp.max(b.max_timestamp);
+                }
+            }
+            Ok(())
+        })?;
+        let Some((position, next_offset)) = cut else {
+            return Ok(self.next_offset);
+        };
+        self.file
+            .set_len(position)
+            .map_err(LogError::io("truncate segment", &self.log_path))?;
+        self.file
+            .sync_all()
+            .map_err(LogError::io("fsync segment", &self.log_path))?;
+        let keep = self
+            .offsets
+            .entries()
+            .partition_point(|e| (e.position as u64) < position);
+        self.offsets.truncate(keep)?;
+        let relative = (next_offset - self.base_offset) as u32;
+        let keep = self
+            .times
+            .entries()
+            .partition_point(|e| e.relative_offset < relative);
+        self.times.truncate(keep)?;
+        self.size = position;
+        self.next_offset = next_offset;
+        self.max_timestamp = max_timestamp;
+        self.bytes_since_index = 0;
+        Ok(next_offset)
+    }
+
     /// Appends up to `len` bytes read at `position` to `buf` (fewer at the
     /// end of the file).
     pub fn read_at(

@@ -308,3 +308,91 @@ fn leader_epochs_are_stamped_and_checkpointed() {
         .collect();
     assert_eq!(epochs, vec![(0, 0), (4, 3)]);
 }
+
+/// Everything a log holds from `from`, as stored (offsets and epochs kept).
+fn raw_from(log: &Log, from: i64) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut next = from;
+    while next < log.log_end() {
+        let bytes = log
+            .plan_read(next, 1 << 20, log.log_end())
+            .unwrap()
+            .execute()
+            .unwrap();
+        let mut last = next;
+        for b in mq::batch::batches(&bytes) {
+            let b = b.unwrap();
+            if b.base_offset() >= next {
+                out.extend_from_slice(b.bytes());
+                last = b.next_offset();
+            }
+        }
+        assert!(last > next, "no progress at {next}");
+        next = last;
+    }
+    out
+}
+
+#[test]
+fn a_follower_copies_batches_with_their_offsets_and_epochs() {
+    let leader_dir = tempfile::tempdir().unwrap();
+    let follower_dir = tempfile::tempdir().unwrap();
+    let (mut leader, _) = Log::open(leader_dir.path(), config(2000), true, 0).unwrap();
+    let (mut follower, _) = Log::open(follower_dir.path(), config(2000), true, 0).unwrap();
+    for epoch in [0, 0, 2, 2, 5] {
+        let bytes = batch(4, 100, 1000);
+        let valid = validate_batches(&bytes, 1 << 20).unwrap();
+        leader.append(&valid, epoch, 1000).unwrap();
+    }
+    // In two fetches, as a follower would.
+    let all = raw_from(&leader, 0);
+    let cut = mq::batch::batches(&all)
+        .take(2)
+        .map(|b| b.unwrap().total_len())
+        .sum::<usize>();
+    assert_eq!(follower.append_replica(&all[..cut], 1000).unwrap(), 8);
+    // A resend of what it has is refused, naming both offsets.
+    let gap = follower.append_replica(&all[..cut], 1000).unwrap_err();
+    assert!(matches!(gap, LogError::ReplicaGap { expected: 8, got: 0 }), "{gap}");
+    assert_eq!(follower.append_replica(&all[cut..], 1000).unwrap(), 20);
+    assert_eq!(raw_from(&follower, 0), all);
+    assert_eq!(follower.epochs().entries(), leader.epochs().entries());
+    assert_eq!(follower.end_offset_for_epoch(2), Some((2, 16)));
+    assert_eq!(follower.end_offset_for_epoch(4), Some((2, 16)));
+    assert_eq!(follower.end_offset_for_epoch(9), Some((5, 20)));
+    // Damaged bytes are refused whole.
+    let mut damaged = all[cut..].to_vec();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 0xff;
+    follower.truncate_to(8, 1000).unwrap();
+    assert!(follower.append_replica(&damaged, 1000).is_err());
+    assert_eq!(follower.log_end(), 8);
+}
+
+#[test]
+fn truncation_drops_whole_batches_across_segments_and_survives_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut log, _) = Log::open(dir.path(), config(1000), true, 0).unwrap();
+    for i in 0..30 {
+        let bytes = batch(3, 100, 1000);
+        let valid = validate_batches(&bytes, 1 << 20).unwrap();
+        log.append(&valid, i / 10, 1000).unwrap();
+    }
+    assert!(log.segment_count() > 3);
+    // Offset 40 is inside the batch 39..41: that batch goes too.
+    assert_eq!(log.truncate_to(40, 1000).unwrap(), 39);
+    assert_eq!(read_all(&log, 0), (0..39).collect::<Vec<_>>());
+    assert_eq!(log.end_offset_for_epoch(1), Some((1, 39)));
+    assert_eq!(log.latest_epoch().map(|e| e.epoch), Some(1));
+    // Appends continue from the cut.
+    let info = append(&mut log, &batch(2, 10, 1000));
+    assert_eq!(info.base_offset, 39);
+    drop(log);
+    let (log, _) = Log::open(dir.path(), config(1000), false, 0).unwrap();
+    assert_eq!(read_all(&log, 0), (0..41).collect::<Vec<_>>());
+    // Truncating below everything restarts the log empty.
+    let mut log = log;
+    assert_eq!(log.truncate_to(0, 1000).unwrap(), 0);
+    assert_eq!(log.log_end(), 0);
+    assert_eq!(log.segment_count(), 1);
+}
