@@ -5,6 +5,7 @@
 //! A node started without peers is a cluster of one: it runs the same
 //! controller with itself as the only voter.
 
+pub mod assignment;
 pub mod controller;
 pub mod liveness;
 pub mod raft;

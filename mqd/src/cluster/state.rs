@@ -5,9 +5,11 @@
 //! order on every node, so every node that has applied the same log holds
 //! the same state. Nothing here knows about Raft.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
+
+use super::assignment::{self, PartitionMeta, TopicMeta};
 
 /// A broker as the controller knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,13 +44,17 @@ pub struct ClusterState {
     /// node then reports the same one.
     pub cluster_id: Option<String>,
     pub brokers: BTreeMap<u32, BrokerRecord>,
+    #[serde(default)]
+    pub topics: BTreeMap<String, TopicMeta>,
 }
 
 /// A change to the cluster's metadata; the only way it changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Command {
     /// Names the cluster; ignored once it has a name.
-    InitCluster { cluster_id: String },
+    InitCluster {
+        cluster_id: String,
+    },
     /// A broker announces itself (first start, restart, or back after a
     /// fence).
     Register {
@@ -66,6 +72,36 @@ pub enum Command {
         at_ms: i64,
         reason: String,
     },
+    /// A topic with its replicas placed (by the node that proposed it,
+    /// from the brokers alive then).
+    CreateTopic {
+        name: String,
+        configs: BTreeMap<String, String>,
+        replicas: Vec<Vec<u32>>,
+        at_ms: i64,
+    },
+    DeleteTopic {
+        name: String,
+    },
+    /// Replaces the topic's own config keys.
+    AlterTopicConfig {
+        name: String,
+        configs: BTreeMap<String, String>,
+    },
+    /// Appends partitions with these replicas.
+    AddPartitions {
+        name: String,
+        replicas: Vec<Vec<u32>>,
+    },
+    /// A partition's leader shrinks or grows its ISR; refused unless it is
+    /// still the leader at that epoch.
+    ChangeIsr {
+        topic: String,
+        partition: u32,
+        leader: u32,
+        leader_epoch: i32,
+        isr: Vec<u32>,
+    },
 }
 
 /// What applying a command did.
@@ -79,6 +115,11 @@ pub enum Applied {
     Fenced,
     /// The command no longer applies (a fence for an older incarnation).
     Stale,
+    /// Applied.
+    Done,
+    /// Refused, with why (the topic exists, is gone, the ISR change came
+    /// from a deposed leader...).
+    Refused(String),
 }
 
 impl ClusterState {
@@ -99,6 +140,14 @@ impl ClusterState {
                 at_ms,
             } => {
                 let incarnation = self.brokers.get(&node_id).map_or(1, |b| b.incarnation + 1);
+                // A broker back from a restart may have lost its unflushed
+                // tail: it leads nothing it led before without catching up.
+                let others: BTreeSet<u32> = self
+                    .live_brokers()
+                    .map(|b| b.node_id)
+                    .filter(|id| *id != node_id)
+                    .collect();
+                assignment::remove_broker(&mut self.topics, node_id, &others);
                 self.brokers.insert(
                     node_id,
                     BrokerRecord {
@@ -111,6 +160,7 @@ impl ClusterState {
                         fenced: None,
                     },
                 );
+                assignment::revive_broker(&mut self.topics, node_id);
                 Applied::Registered { incarnation }
             }
             Command::Fence {
@@ -123,11 +173,77 @@ impl ClusterState {
                 // the broker that has registered since.
                 Some(b) if b.incarnation == incarnation && b.fenced.is_none() => {
                     b.fenced = Some(Fence { at_ms, reason });
+                    let live = self.live_ids();
+                    assignment::remove_broker(&mut self.topics, node_id, &live);
                     Applied::Fenced
                 }
                 _ => Applied::Stale,
             },
+            Command::CreateTopic {
+                name,
+                configs,
+                replicas,
+                at_ms,
+            } => {
+                if self.topics.contains_key(&name) {
+                    return Applied::Refused(format!("topic {name:?} already exists"));
+                }
+                let topic = TopicMeta {
+                    name: name.clone(),
+                    configs,
+                    created_ms: at_ms,
+                    partitions: replicas.into_iter().map(PartitionMeta::new).collect(),
+                };
+                self.topics.insert(name, topic);
+                Applied::Done
+            }
+            Command::DeleteTopic { name } => match self.topics.remove(&name) {
+                Some(_) => Applied::Done,
+                None => Applied::Refused(format!("topic {name:?} does not exist")),
+            },
+            Command::AlterTopicConfig { name, configs } => match self.topics.get_mut(&name) {
+                Some(t) => {
+                    t.configs = configs;
+                    Applied::Done
+                }
+                None => Applied::Refused(format!("topic {name:?} does not exist")),
+            },
+            Command::AddPartitions { name, replicas } => match self.topics.get_mut(&name) {
+                Some(t) => {
+                    t.partitions
+                        .extend(replicas.into_iter().map(PartitionMeta::new));
+                    Applied::Done
+                }
+                None => Applied::Refused(format!("topic {name:?} does not exist")),
+            },
+            Command::ChangeIsr {
+                topic,
+                partition,
+                leader,
+                leader_epoch,
+                isr,
+            } => {
+                let live = self.live_ids();
+                let Some(p) = self
+                    .topics
+                    .get_mut(&topic)
+                    .and_then(|t| t.partitions.get_mut(partition as usize))
+                else {
+                    return Applied::Refused(format!("{topic}/{partition} does not exist"));
+                };
+                match assignment::check_isr(p, leader, leader_epoch, &isr, &live) {
+                    Ok(()) => {
+                        p.isr = isr;
+                        Applied::Done
+                    }
+                    Err(why) => Applied::Refused(why),
+                }
+            }
         }
+    }
+
+    fn live_ids(&self) -> BTreeSet<u32> {
+        self.live_brokers().map(|b| b.node_id).collect()
     }
 
     /// Brokers that are registered and not fenced.

@@ -32,7 +32,10 @@ impl Log {
                     got: header.base_offset(),
                 });
             }
-            if epochs.last().is_none_or(|(e, _)| *e != header.leader_epoch()) {
+            if epochs
+                .last()
+                .is_none_or(|(e, _)| *e != header.leader_epoch())
+            {
                 epochs.push((header.leader_epoch(), header.base_offset()));
             }
             pending.push(PendingBatch {

@@ -353,7 +353,16 @@ fn a_follower_copies_batches_with_their_offsets_and_epochs() {
     assert_eq!(follower.append_replica(&all[..cut], 1000).unwrap(), 8);
     // A resend of what it has is refused, naming both offsets.
     let gap = follower.append_replica(&all[..cut], 1000).unwrap_err();
-    assert!(matches!(gap, LogError::ReplicaGap { expected: 8, got: 0 }), "{gap}");
+    assert!(
+        matches!(
+            gap,
+            LogError::ReplicaGap {
+                expected: 8,
+                got: 0
+            }
+        ),
+        "{gap}"
+    );
     assert_eq!(follower.append_replica(&all[cut..], 1000).unwrap(), 20);
     assert_eq!(raw_from(&follower, 0), all);
     assert_eq!(follower.epochs().entries(), leader.epochs().entries());
