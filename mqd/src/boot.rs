@@ -66,6 +66,7 @@ pub async fn run(
         topic_defaults: config.topic_defaults.clone(),
         max_partitions_per_topic: config.max_partitions_per_topic,
         cluster_voters: config.peers.len().max(1),
+        node_id: config.node_id,
     };
     let step = std::sync::atomic::AtomicUsize::new(0);
     let percent_shown = std::sync::atomic::AtomicUsize::new(usize::MAX);

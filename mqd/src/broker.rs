@@ -111,7 +111,7 @@ impl Broker {
         records: &[u8],
         acks: AckLevel,
     ) -> Result<AppendInfo> {
-        self.write(topic, partition, records)?
+        self.write(topic, partition, records, acks)?
             .acknowledge(acks)
             .await
     }
@@ -127,18 +127,30 @@ impl Broker {
     /// Writes a produce request's batches now; the returned [`Written`]
     /// waits for the acknowledgement. Requests written one after another
     /// land in that order whatever order their acknowledgements finish in.
-    pub fn write(&self, topic: &str, partition: u32, records: &[u8]) -> Result<Written> {
+    /// With acks=all, fewer in-sync replicas than min.insync.replicas
+    /// refuse the write before anything is stored.
+    pub fn write(
+        &self,
+        topic: &str,
+        partition: u32,
+        records: &[u8],
+        acks: AckLevel,
+    ) -> Result<Written> {
         if self.shutdown.is_cancelled() {
             return Err(BrokerError::ShuttingDown);
         }
         let started = std::time::Instant::now();
         let (t, p) = self.topics.partition(topic, partition)?;
         let config = t.config();
+        if acks == AckLevel::All {
+            p.check_in_sync(config.min_insync_replicas)?;
+        }
         let now = mq::record::now_ms();
         let info = p.write(records, &config, now)?;
         Ok(Written {
             partition: p,
             info,
+            min_insync: config.min_insync_replicas,
             started,
             instruments: self.instruments.clone(),
         })
@@ -155,6 +167,7 @@ impl Broker {
         max_wait: Duration,
     ) -> Result<FetchResult> {
         let (_, p) = self.topics.partition(topic, partition)?;
+        p.check_leader()?;
         let max_bytes = match max_bytes {
             0 => 1 << 20,
             n => n.min(self.limits.max_fetch_bytes),
@@ -230,10 +243,14 @@ impl Broker {
     }
 }
 
+/// Longest an acks=all produce waits for the in-sync replicas.
+const ACKS_ALL_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// A produce request whose batches are in the log but not yet acknowledged.
 pub struct Written {
     partition: Arc<Partition>,
     info: AppendInfo,
+    min_insync: u32,
     started: std::time::Instant,
     instruments: Arc<crate::metrics::Instruments>,
 }
@@ -244,6 +261,11 @@ impl Written {
         self.partition
             .publish(self.info, acks != AckLevel::None)
             .await?;
+        if acks == AckLevel::All {
+            self.partition
+                .wait_replicated(self.info.last_offset + 1, self.min_insync, ACKS_ALL_TIMEOUT)
+                .await?;
+        }
         self.instruments
             .observe_produce(self.started.elapsed().as_secs_f64());
         Ok(self.info)

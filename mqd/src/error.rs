@@ -38,6 +38,35 @@ pub enum BrokerError {
     InvalidRequest(String),
     #[error("this node is one of a {voters}-node cluster, and this mqd build cannot replicate partitions yet, so it creates no topics (an unreplicated topic would lose acknowledged records with its node); run topics on a single-node mqd, started without --peers")]
     NotReplicated { voters: usize },
+    #[error("this broker does not lead {topic}/{partition}{}; refresh metadata and send to the leader", match .leader { Some(l) => format!(" (node {l} does)"), None => " (it has no leader right now)".to_string() })]
+    NotLeader {
+        topic: String,
+        partition: u32,
+        leader: Option<u32>,
+    },
+    #[error("{topic}/{partition} has {} in-sync replica(s) {isr:?}, fewer than its min.insync.replicas = {min_insync}, so an acks=all write {}; bring replicas back (see `mqctl cluster partitions --under-replicated`) or lower min.insync.replicas", isr.len(), if *appended { "was written to the leader but is not acknowledged" } else { "is refused" })]
+    NotEnoughReplicas {
+        topic: String,
+        partition: u32,
+        isr: Vec<u32>,
+        min_insync: u32,
+        /// The records reached the leader's log before the ISR shrank.
+        appended: bool,
+    },
+    #[error("{topic}/{partition}: leader epoch {got} is not the current epoch {current}; the replica must refresh its view of the partition")]
+    FencedLeaderEpoch {
+        topic: String,
+        partition: u32,
+        current: i32,
+        got: i32,
+    },
+    #[error("{topic}/{partition}: the in-sync replicas {isr:?} did not all have the write within {waited:?}; it may still be committed, so retry with an idempotent producer")]
+    ReplicationTimeout {
+        topic: String,
+        partition: u32,
+        waited: std::time::Duration,
+        isr: Vec<u32>,
+    },
     #[error("the broker is shutting down; retry against another broker or after restart")]
     ShuttingDown,
     #[error("group {0:?} does not exist (no members and no committed offsets)")]

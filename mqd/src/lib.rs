@@ -26,6 +26,7 @@ pub mod metrics;
 pub mod partition;
 pub mod queues;
 pub mod reload;
+pub mod replication;
 pub mod stats;
 pub mod systemd;
 pub mod tasks;

@@ -4,8 +4,10 @@
 //! The high watermark (HW) is the end of what consumers may read. On a
 //! single node it follows the log end offset as soon as bytes are written
 //! (fsync `interval`/`never`) or once they are fsynced (`always`), so a
-//! consumer never sees a record that a crash could take back. Replication
-//! will move it to the lowest log end offset of the in-sync replicas.
+//! consumer never sees a record that a crash could take back. In a cluster
+//! the leader holds it at the lowest log end offset of the in-sync
+//! replicas (see `replication::state`), and a follower at the lower of its
+//! leader's HW and its own log end.
 
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -15,10 +17,11 @@ use bytes::Bytes;
 use parking_lot::Mutex;
 use tokio::sync::{watch, Notify};
 
-use crate::error::Result;
+use crate::error::{BrokerError, Result};
 use crate::fsync::FsyncPolicy;
 use crate::log::retention::Deleted;
 use crate::log::{validate_batches, AppendInfo, Log, LogError, Sequencing};
+use crate::replication::state::{ReplicaState, Role};
 use crate::topic_config::{BacklogPolicy, TopicConfig};
 
 /// Offsets and sizes of a partition at one moment.
@@ -45,7 +48,12 @@ pub struct Partition {
     id: u32,
     log: Mutex<Log>,
     high_watermark: watch::Sender<i64>,
+    /// The log end, for followers long-polling the leader.
+    log_end: watch::Sender<i64>,
     leader_epoch: AtomicI32,
+    replica: Mutex<ReplicaState>,
+    /// Changes with every new role or epoch: waits for acks=all end there.
+    roles: watch::Sender<(Role, i32)>,
     fsync: FsyncPolicy,
     durability: Mutex<Durability>,
     synced: Notify,
@@ -71,7 +79,9 @@ struct Durability {
 }
 
 impl Partition {
-    pub fn new(topic: Arc<str>, id: u32, log: Log, fsync: FsyncPolicy) -> Self {
+    /// A partition this node leads alone until the controller says
+    /// otherwise (on a single node, always).
+    pub fn new(topic: Arc<str>, id: u32, log: Log, fsync: FsyncPolicy, me: u32) -> Self {
         let end = log.log_end();
         let epoch = log.epochs().latest().map_or(0, |e| e.epoch);
         Partition {
@@ -79,7 +89,10 @@ impl Partition {
             id,
             log: Mutex::new(log),
             high_watermark: watch::channel(end).0,
+            log_end: watch::channel(end).0,
             leader_epoch: AtomicI32::new(epoch),
+            replica: Mutex::new(ReplicaState::standalone(me, end)),
+            roles: watch::channel((Role::Leader, epoch)).0,
             fsync,
             durability: Mutex::new(Durability {
                 durable: end,
@@ -125,6 +138,7 @@ impl Partition {
     pub fn write(&self, records: &[u8], config: &TopicConfig, now_ms: i64) -> Result<AppendInfo> {
         // CRC checks run before the lock, so concurrent producers check in parallel.
         let valid = validate_batches(records, config.max_message_bytes)?;
+        self.check_leader()?;
         let info = {
             let mut log = self.log.lock();
             // A resend is answered before any limit: it takes no room.
@@ -159,7 +173,9 @@ impl Partition {
                 }
             }
             let epoch = self.leader_epoch.load(Ordering::Relaxed);
-            log.append_in_order(&valid, in_order, epoch, now_ms)?
+            let info = log.append_in_order(&valid, in_order, epoch, now_ms)?;
+            self.log_end.send_replace(info.last_offset + 1);
+            info
         };
         self.dirty.store(true, Ordering::Release);
         self.traffic
@@ -186,10 +202,265 @@ impl Partition {
                 });
             }
             FsyncPolicy::Interval(_) | FsyncPolicy::Never => {
-                self.advance_high_watermark(info.last_offset + 1)
+                self.local_progress(info.last_offset + 1)
             }
         }
         Ok(())
+    }
+
+    /// The leader's own log has reached `end` (written, or fsynced under
+    /// policy `always`): the HW moves as far as the ISR allows.
+    fn local_progress(&self, end: i64) {
+        let hw = {
+            let mut r = self.replica.lock();
+            r.local_end = r.local_end.max(end);
+            r.high_watermark()
+        };
+        if let Some(hw) = hw {
+            self.advance_high_watermark(hw);
+        }
+    }
+
+    /// Refuses a write or a consumer's read unless this node leads the
+    /// partition.
+    pub fn check_leader(&self) -> Result<()> {
+        let r = self.replica.lock();
+        match r.role {
+            Role::Leader => Ok(()),
+            Role::Follower { leader } => Err(self.not_leader(Some(leader))),
+            Role::Offline => Err(self.not_leader(None)),
+        }
+    }
+
+    fn not_leader(&self, leader: Option<u32>) -> BrokerError {
+        BrokerError::NotLeader {
+            topic: self.topic.to_string(),
+            partition: self.id,
+            leader,
+        }
+    }
+
+    /// Refuses an acks=all write up front when fewer replicas are in sync
+    /// than the topic's min.insync.replicas (never on a single node).
+    pub fn check_in_sync(&self, min_insync: u32) -> Result<()> {
+        let r = self.replica.lock();
+        if r.standalone || r.isr.len() >= min_insync as usize {
+            return Ok(());
+        }
+        Err(BrokerError::NotEnoughReplicas {
+            topic: self.topic.to_string(),
+            partition: self.id,
+            isr: r.isr.clone(),
+            min_insync,
+            appended: false,
+        })
+    }
+
+    /// Waits until every in-sync replica has the records below `end`
+    /// (acks=all). Fails when leadership moves first (the records may or
+    /// may not survive; an idempotent retry is safe), when the ISR shrank
+    /// below `min_insync` meanwhile, or after `timeout`.
+    pub async fn wait_replicated(
+        &self,
+        end: i64,
+        min_insync: u32,
+        timeout: Duration,
+    ) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut hw = self.high_watermark.subscribe();
+        let mut roles = self.roles.subscribe();
+        let term = *roles.borrow_and_update();
+        loop {
+            if *roles.borrow_and_update() != term {
+                return Err(self.not_leader(match roles.borrow().0 {
+                    Role::Follower { leader } => Some(leader),
+                    _ => None,
+                }));
+            }
+            if *hw.borrow_and_update() >= end {
+                return match self.check_in_sync(min_insync) {
+                    Ok(()) => Ok(()),
+                    Err(BrokerError::NotEnoughReplicas {
+                        topic,
+                        partition,
+                        isr,
+                        min_insync,
+                        ..
+                    }) => Err(BrokerError::NotEnoughReplicas {
+                        topic,
+                        partition,
+                        isr,
+                        min_insync,
+                        appended: true,
+                    }),
+                    Err(e) => Err(e),
+                };
+            }
+            tokio::select! {
+                _ = hw.changed() => {}
+                _ = roles.changed() => {}
+                _ = tokio::time::sleep_until(deadline) => {
+                    return Err(BrokerError::ReplicationTimeout {
+                        topic: self.topic.to_string(),
+                        partition: self.id,
+                        waited: timeout,
+                        isr: self.replica.lock().isr.clone(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Takes on the role the controller gave this node. A leader starts
+    /// counting followers afresh; a follower's fetcher is the caller's.
+    pub fn assign(&self, role: Role, epoch: i32, replicas: Vec<u32>, isr: Vec<u32>) {
+        let hw = {
+            let mut r = self.replica.lock();
+            let end = self.log.lock().log_end();
+            r.assign(role, epoch, replicas, isr, Instant::now());
+            r.local_end = match self.fsync {
+                FsyncPolicy::Always => self.durability.lock().durable.min(end),
+                _ => end,
+            };
+            self.leader_epoch.store(epoch, Ordering::Relaxed);
+            r.high_watermark()
+        };
+        self.roles.send_if_modified(|current| {
+            let changed = *current != (role, epoch);
+            *current = (role, epoch);
+            changed
+        });
+        if let Some(hw) = hw {
+            self.advance_high_watermark(hw);
+        }
+    }
+
+    /// The replication state, for the controller loop and Describe output.
+    pub fn replica_state(&self) -> ReplicaState {
+        self.replica.lock().clone()
+    }
+
+    /// A follower fetched from `offset` (so it has everything below it):
+    /// the HW may move. Refused unless this node leads at `epoch`.
+    pub fn follower_fetched(&self, replica: u32, epoch: i32, offset: i64) -> Result<()> {
+        let hw = {
+            let mut r = self.replica.lock();
+            match r.role {
+                Role::Leader if r.epoch == epoch => {}
+                Role::Leader => {
+                    return Err(BrokerError::FencedLeaderEpoch {
+                        topic: self.topic.to_string(),
+                        partition: self.id,
+                        current: r.epoch,
+                        got: epoch,
+                    })
+                }
+                Role::Follower { leader } => return Err(self.not_leader(Some(leader))),
+                Role::Offline => return Err(self.not_leader(None)),
+            }
+            let end = *self.log_end.borrow();
+            r.follower_fetched(replica, offset, end, Instant::now());
+            r.high_watermark()
+        };
+        if let Some(hw) = hw {
+            self.advance_high_watermark(hw);
+        }
+        Ok(())
+    }
+
+    /// Reads for a follower: up to the log end, not the HW, waiting on new
+    /// appends rather than on the HW (which waits on the follower).
+    pub async fn replica_read(
+        &self,
+        offset: i64,
+        max_bytes: usize,
+        max_wait: Duration,
+    ) -> Result<FetchResult> {
+        let deadline = Instant::now() + max_wait;
+        let mut end_rx = self.log_end.subscribe();
+        loop {
+            let end = *end_rx.borrow_and_update();
+            let (plan, log_start) = {
+                let log = self.log.lock();
+                (
+                    log.plan_read(offset, max_bytes, log.log_end())?,
+                    log.log_start(),
+                )
+            };
+            let records = plan.execute()?;
+            let now = Instant::now();
+            if !records.is_empty() || now >= deadline {
+                return Ok(FetchResult {
+                    records,
+                    high_watermark: *self.high_watermark.borrow(),
+                    log_start,
+                    log_end: end,
+                });
+            }
+            if let Ok(Err(_)) = tokio::time::timeout(deadline - now, end_rx.changed()).await {
+                return Ok(FetchResult {
+                    records,
+                    high_watermark: *self.high_watermark.borrow(),
+                    log_start,
+                    log_end: end,
+                });
+            }
+        }
+    }
+
+    /// Appends what the leader sent and moves the HW to what the leader
+    /// says is committed, as far as this log reaches.
+    pub fn append_replica(&self, records: &[u8], leader_hw: i64, now_ms: i64) -> Result<i64> {
+        let end = {
+            let mut log = self.log.lock();
+            let end = log.append_replica(records, now_ms)?;
+            self.log_end.send_replace(end);
+            end
+        };
+        if !records.is_empty() {
+            self.dirty.store(true, Ordering::Release);
+        }
+        self.advance_high_watermark(leader_hw.min(end));
+        Ok(end)
+    }
+
+    /// Where `epoch` ends in this log (answering a returning follower).
+    pub fn end_offset_for_epoch(&self, epoch: i32) -> Option<(i32, i64)> {
+        self.log.lock().end_offset_for_epoch(epoch)
+    }
+
+    /// The latest epoch this log holds records of, and the first epoch
+    /// after `epoch` it knows.
+    pub fn epochs(&self, after: i32) -> (Option<i32>, Option<(i32, i64)>) {
+        let log = self.log.lock();
+        (
+            log.latest_epoch().map(|e| e.epoch),
+            log.epoch_after(after).map(|e| (e.epoch, e.start_offset)),
+        )
+    }
+
+    pub fn log_end(&self) -> i64 {
+        *self.log_end.borrow()
+    }
+
+    /// Drops records at and after `offset` that the leader never committed.
+    pub fn truncate_to(&self, offset: i64) -> Result<i64> {
+        let end = {
+            let mut log = self.log.lock();
+            let end = log.truncate_to(offset, mq::record::now_ms())?;
+            self.log_end.send_replace(end);
+            end
+        };
+        {
+            let mut d = self.durability.lock();
+            d.durable = d.durable.min(end);
+        }
+        self.high_watermark.send_if_modified(|hw| {
+            let changed = *hw > end;
+            *hw = (*hw).min(end);
+            changed
+        });
+        Ok(end)
     }
 
     fn advance_high_watermark(&self, to: i64) {
@@ -253,7 +524,7 @@ impl Partition {
             d.durable = d.durable.max(end);
         }
         if self.fsync == FsyncPolicy::Always {
-            self.advance_high_watermark(end);
+            self.local_progress(end);
         }
         Ok(())
     }

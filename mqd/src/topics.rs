@@ -53,6 +53,8 @@ pub struct RegistrySettings {
     /// partition replication is not built yet, and an unreplicated topic
     /// on one node of a cluster would lose acknowledged records with it.
     pub cluster_voters: usize,
+    /// This node's id: partitions know who they are among their replicas.
+    pub node_id: u32,
 }
 
 pub struct Topics {
@@ -107,7 +109,7 @@ impl Topics {
             &dir,
             &jobs,
             &configs,
-            settings.fsync,
+            (settings.fsync, settings.node_id),
             clean_shutdown,
             now,
             progress,
@@ -378,6 +380,7 @@ impl Topics {
             id,
             log,
             self.settings.fsync,
+            self.settings.node_id,
         ))
     }
 
@@ -443,7 +446,7 @@ fn open_partitions(
     dir: &Path,
     jobs: &[(String, u32)],
     configs: &HashMap<String, Arc<TopicConfig>>,
-    fsync: FsyncPolicy,
+    (fsync, node_id): (FsyncPolicy, u32),
     clean_shutdown: bool,
     now: i64,
     progress: &(dyn Fn(usize, usize) + Sync),
@@ -477,7 +480,7 @@ fn open_partitions(
                             );
                         }
                         out.push((
-                            Partition::new(Arc::from(topic.as_str()), *p, log, fsync),
+                            Partition::new(Arc::from(topic.as_str()), *p, log, fsync, node_id),
                             truncations,
                         ));
                         let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;

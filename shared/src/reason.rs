@@ -26,6 +26,16 @@ pub const SHUTTING_DOWN: &str = "SHUTTING_DOWN";
 /// This cluster cannot replicate partitions, so it refuses to create topics.
 pub const REPLICATION_UNAVAILABLE: &str = "REPLICATION_UNAVAILABLE";
 pub const CONTROLLER_UNAVAILABLE: &str = "CONTROLLER_UNAVAILABLE";
+/// The broker does not lead the partition; metadata `leader` names the one
+/// that does, when there is one. Refresh metadata and retry there.
+pub const NOT_LEADER: &str = "NOT_LEADER";
+/// Fewer replicas are in sync than the topic's min.insync.replicas, so an
+/// acks=all write is refused (metadata `isr`, `min_insync_replicas`).
+pub const NOT_ENOUGH_REPLICAS: &str = "NOT_ENOUGH_REPLICAS";
+/// A replica asked with a leader epoch that is not the current one.
+pub const FENCED_LEADER_EPOCH: &str = "FENCED_LEADER_EPOCH";
+/// The in-sync replicas did not confirm an acks=all write in time.
+pub const REPLICATION_TIMEOUT: &str = "REPLICATION_TIMEOUT";
 pub const GROUP_NOT_FOUND: &str = "GROUP_NOT_FOUND";
 /// The member's session expired (or it left): it must join again.
 pub const UNKNOWN_MEMBER: &str = "UNKNOWN_MEMBER";

@@ -126,7 +126,7 @@ fn handle(
             return ready(id, Err(to_status(e)));
         }
     };
-    match broker.write(&key.0, key.1, &request.records) {
+    match broker.write(&key.0, key.1, &request.records, acks) {
         Ok(written) => Box::pin(async move {
             let result = written.acknowledge(acks).await.map_err(to_status);
             answer(

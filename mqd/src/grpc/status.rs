@@ -67,6 +67,27 @@ pub fn to_status(err: BrokerError) -> Status {
         BrokerError::Config(_) => (Code::InvalidArgument, reason::INVALID_CONFIG),
         BrokerError::InvalidRequest(_) => (Code::InvalidArgument, reason::INVALID_REQUEST),
         BrokerError::ShuttingDown => (Code::Unavailable, reason::SHUTTING_DOWN),
+        BrokerError::NotLeader { leader, .. } => {
+            if let Some(l) = leader {
+                metadata.insert("leader".to_string(), l.to_string());
+            }
+            (Code::Unavailable, reason::NOT_LEADER)
+        }
+        BrokerError::NotEnoughReplicas {
+            isr, min_insync, ..
+        } => {
+            let isr: Vec<String> = isr.iter().map(u32::to_string).collect();
+            metadata.insert("isr".to_string(), isr.join(","));
+            metadata.insert("min_insync_replicas".to_string(), min_insync.to_string());
+            (Code::Unavailable, reason::NOT_ENOUGH_REPLICAS)
+        }
+        BrokerError::FencedLeaderEpoch { current, .. } => {
+            metadata.insert("leader_epoch".to_string(), current.to_string());
+            (Code::FailedPrecondition, reason::FENCED_LEADER_EPOCH)
+        }
+        BrokerError::ReplicationTimeout { .. } => {
+            (Code::DeadlineExceeded, reason::REPLICATION_TIMEOUT)
+        }
         BrokerError::NotReplicated { .. } => {
             (Code::FailedPrecondition, reason::REPLICATION_UNAVAILABLE)
         }
