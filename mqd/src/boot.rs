@@ -194,6 +194,12 @@ pub async fn run(
         let partitions_led = move || broker.partitions_led();
         tracker.spawn(cluster.clone().run(partitions_led, shutdown.clone()));
     }
+    if voters.len() > 1 {
+        tracker.spawn(crate::replication::reconcile::run(
+            broker.clone(),
+            shutdown.clone(),
+        ));
+    }
     tracker.spawn(tasks::stats_sampler(broker.clone(), shutdown.clone()));
     tracker.spawn(crate::alerts::run(broker.clone(), shutdown.clone()));
     for (webhook, events) in webhooks {
@@ -250,7 +256,7 @@ pub async fn run(
     );
     crate::systemd::ready(&format!("serving on {bound}, metrics on {metrics_bound}"));
     if voters.len() > 1 && config.canary_interval.is_some() {
-        tracing::info!("the canary is off: it needs a topic, and this cluster cannot create replicated topics yet");
+        tracing::info!("the canary is off: it runs on single nodes only (in a cluster every node would probe the same partition)");
     }
     if let Some(every) = config.canary_interval.filter(|_| voters.len() == 1) {
         tokio::spawn(crate::canary::run(

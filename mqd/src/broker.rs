@@ -13,7 +13,7 @@ use crate::meta::Meta;
 use crate::partition::{FetchResult, Partition};
 use crate::queues::ledger::Verdict;
 use crate::queues::{Delivery, LeasedOffsets, Queues, Receive, Refused};
-use crate::topics::Topics;
+use crate::topics::{Topic, Topics};
 
 /// Who this node is.
 #[derive(Debug, Clone)]
@@ -76,19 +76,76 @@ impl Broker {
         self.cluster.cluster_id()
     }
 
-    /// A partition's replicas and their health. Lock-free: Stats and
+    /// A partition's replicas and their health: the controller's view in
+    /// a cluster, this node alone otherwise. Takes no log lock: Stats and
     /// Watch ask it for every partition, beside appends.
     pub fn placement(&self, partition: &Partition) -> crate::cluster::Placement {
-        crate::cluster::Placement::local(self.identity.node_id, partition.leader_epoch())
+        self.placement_of(partition.topic(), partition.id())
+            .unwrap_or_else(|| {
+                crate::cluster::Placement::local(self.identity.node_id, partition.leader_epoch())
+            })
     }
 
-    /// Partitions this node leads (every local one, until replication).
+    /// The controller's placement of a partition (None on a single node, or
+    /// for a partition it does not know).
+    pub fn placement_of(&self, topic: &str, partition: u32) -> Option<crate::cluster::Placement> {
+        if !self.topics.clustered() {
+            return None;
+        }
+        let state = self.cluster.state();
+        let p = state
+            .topics
+            .get(topic)?
+            .partitions
+            .get(partition as usize)?;
+        let leader_alive = p
+            .leader
+            .and_then(|l| state.brokers.get(&l))
+            .is_some_and(|b| b.fenced.is_none());
+        Some(crate::cluster::Placement {
+            leader: p.leader.unwrap_or(0),
+            replicas: p.replicas.clone(),
+            isr: p.isr.clone(),
+            leader_epoch: p.leader_epoch.max(0) as u32,
+            offline: !leader_alive,
+        })
+    }
+
+    /// Every partition of a topic with its placement, and its local replica
+    /// when this node has one (in a cluster a node holds only the
+    /// partitions placed on it).
+    pub fn placements(
+        &self,
+        topic: &Topic,
+    ) -> Vec<(u32, crate::cluster::Placement, Option<Arc<Partition>>)> {
+        (0..topic.partition_count())
+            .map(|id| {
+                let local = topic.local_partition(id);
+                let placed = match &local {
+                    Some(p) => self.placement(p),
+                    None => self
+                        .placement_of(&topic.record().name, id)
+                        .unwrap_or_else(|| crate::cluster::Placement {
+                            leader: 0,
+                            replicas: Vec::new(),
+                            isr: Vec::new(),
+                            leader_epoch: 0,
+                            offline: true,
+                        }),
+                };
+                (id, placed, local)
+            })
+            .collect()
+    }
+
+    /// Partitions this node leads.
     pub fn partitions_led(&self) -> u32 {
         self.topics
             .list()
             .iter()
-            .map(|t| t.partitions().len() as u32)
-            .sum()
+            .flat_map(|t| t.partitions())
+            .filter(|p| p.role() == crate::replication::state::Role::Leader)
+            .count() as u32
     }
 
     /// The controller's brokers, with this node's own partition count
@@ -121,7 +178,16 @@ impl Broker {
         if self.shutdown.is_cancelled() {
             return Err(BrokerError::ShuttingDown);
         }
-        Ok((self.meta.next_producer_id()?, 0))
+        let id = self.meta.next_producer_id()?;
+        // Ids are handed out per node; in a cluster the node id in the high
+        // bits keeps two nodes from giving out the same one.
+        if self.topics.clustered() {
+            return Ok((
+                ((self.identity.node_id as i64) << 32) | (id & 0xffff_ffff),
+                0,
+            ));
+        }
+        Ok((id, 0))
     }
 
     /// Writes a produce request's batches now; the returned [`Written`]
@@ -179,8 +245,116 @@ impl Broker {
         }
     }
 
-    /// Deletes a topic with its queue groups' ledgers for it.
+    /// Reads for a follower copying the partition: records up to the log
+    /// end; its fetch offset is its log end, which may move the HW.
+    pub async fn replica_fetch(
+        &self,
+        topic: &str,
+        partition: u32,
+        replica: u32,
+        leader_epoch: i32,
+        offset: i64,
+        max_wait: Duration,
+    ) -> Result<FetchResult> {
+        let (_, p) = self.topics.partition(topic, partition)?;
+        p.follower_fetched(replica, leader_epoch, offset)?;
+        let max_wait = max_wait.min(self.limits.max_fetch_wait);
+        let max_bytes = self.limits.max_fetch_bytes as usize;
+        tokio::select! {
+            result = p.replica_read(offset, max_bytes, max_wait) => result,
+            _ = self.shutdown.cancelled() => p.replica_read(offset, max_bytes, Duration::ZERO).await,
+        }
+    }
+
+    /// Where `epoch` ends in this leader's log (see `Log::end_offset_for_epoch`).
+    pub fn offset_for_leader_epoch(
+        &self,
+        topic: &str,
+        partition: u32,
+        epoch: i32,
+        leader_epoch: i32,
+    ) -> Result<Option<(i32, i64)>> {
+        let (_, p) = self.topics.partition(topic, partition)?;
+        p.check_leader()?;
+        let current = p.leader_epoch();
+        if current != leader_epoch {
+            return Err(BrokerError::FencedLeaderEpoch {
+                topic: topic.to_string(),
+                partition,
+                current,
+                got: leader_epoch,
+            });
+        }
+        Ok(p.end_offset_for_epoch(epoch))
+    }
+
+    /// Creates a topic: in a cluster through the controller, which places
+    /// its replicas; on a single node here.
+    pub async fn create_topic(
+        &self,
+        name: &str,
+        partitions: u32,
+        replication_factor: u32,
+        configs: std::collections::BTreeMap<String, String>,
+    ) -> Result<Arc<Topic>> {
+        if self.topics.clustered() {
+            return crate::cluster::topic_admin::create(
+                &self.cluster,
+                &self.topics,
+                name,
+                partitions,
+                replication_factor,
+                configs,
+            )
+            .await;
+        }
+        self.topics
+            .create(name, partitions, replication_factor, configs)
+            .await
+    }
+
+    pub async fn alter_topic_config(
+        &self,
+        name: &str,
+        set: std::collections::BTreeMap<String, String>,
+        delete: Vec<String>,
+    ) -> Result<Arc<Topic>> {
+        if self.topics.clustered() {
+            return crate::cluster::topic_admin::alter_config(
+                &self.cluster,
+                &self.topics,
+                name,
+                set,
+                delete,
+            )
+            .await;
+        }
+        self.topics.alter_config(name, set, delete).await
+    }
+
+    pub async fn add_partitions(&self, name: &str, total: u32) -> Result<Arc<Topic>> {
+        if self.topics.clustered() {
+            return crate::cluster::topic_admin::add_partitions(
+                &self.cluster,
+                &self.topics,
+                name,
+                total,
+            )
+            .await;
+        }
+        self.topics.add_partitions(name, total).await
+    }
+
+    /// Deletes a topic everywhere (in a cluster, through the controller).
     pub async fn delete_topic(&self, name: &str) -> Result<()> {
+        if self.topics.clustered() {
+            return crate::cluster::topic_admin::delete(&self.cluster, &self.topics, name).await;
+        }
+        self.drop_local_topic(name).await
+    }
+
+    /// Deletes this node's copy of a topic with its queue groups' ledgers.
+    pub async fn drop_local_topic(&self, name: &str) -> Result<()> {
         self.topics.delete(name).await?;
         self.queues.forget_topic(name).await
     }
@@ -234,6 +408,7 @@ impl Broker {
 
     pub fn list_offset(&self, topic: &str, partition: u32, spec: OffsetSpec) -> Result<(i64, i64)> {
         let (_, p) = self.topics.partition(topic, partition)?;
+        p.check_leader()?;
         let state = p.state();
         Ok(match spec {
             OffsetSpec::Earliest => (state.log_start, -1),

@@ -34,10 +34,10 @@ pub enum BrokerError {
     Log(#[from] LogError),
     #[error(transparent)]
     Meta(#[from] MetaError),
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
     #[error("{0}")]
     InvalidRequest(String),
-    #[error("this node is one of a {voters}-node cluster, and this mqd build cannot replicate partitions yet, so it creates no topics (an unreplicated topic would lose acknowledged records with its node); run topics on a single-node mqd, started without --peers")]
-    NotReplicated { voters: usize },
     #[error("this broker does not lead {topic}/{partition}{}; refresh metadata and send to the leader", match .leader { Some(l) => format!(" (node {l} does)"), None => " (it has no leader right now)".to_string() })]
     NotLeader {
         topic: String,

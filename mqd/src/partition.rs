@@ -244,13 +244,17 @@ impl Partition {
     /// than the topic's min.insync.replicas (never on a single node).
     pub fn check_in_sync(&self, min_insync: u32) -> Result<()> {
         let r = self.replica.lock();
-        if r.standalone || r.isr.len() >= min_insync as usize {
+        if r.standalone {
+            return Ok(());
+        }
+        let in_sync = r.in_sync_now(Instant::now());
+        if in_sync.len() >= min_insync as usize {
             return Ok(());
         }
         Err(BrokerError::NotEnoughReplicas {
             topic: self.topic.to_string(),
             partition: self.id,
-            isr: r.isr.clone(),
+            isr: in_sync,
             min_insync,
             appended: false,
         })
@@ -313,11 +317,19 @@ impl Partition {
 
     /// Takes on the role the controller gave this node. A leader starts
     /// counting followers afresh; a follower's fetcher is the caller's.
-    pub fn assign(&self, role: Role, epoch: i32, replicas: Vec<u32>, isr: Vec<u32>) {
+    pub fn assign(
+        &self,
+        role: Role,
+        epoch: i32,
+        replicas: Vec<u32>,
+        isr: Vec<u32>,
+        max_lag: Duration,
+    ) {
         let hw = {
             let mut r = self.replica.lock();
             let end = self.log.lock().log_end();
             r.assign(role, epoch, replicas, isr, Instant::now());
+            r.max_lag = max_lag;
             r.local_end = match self.fsync {
                 FsyncPolicy::Always => self.durability.lock().durable.min(end),
                 _ => end,
@@ -333,6 +345,11 @@ impl Partition {
         if let Some(hw) = hw {
             self.advance_high_watermark(hw);
         }
+    }
+
+    /// Whether this node leads, follows, or neither.
+    pub fn role(&self) -> Role {
+        self.replica.lock().role
     }
 
     /// The replication state, for the controller loop and Describe output.
@@ -441,6 +458,19 @@ impl Partition {
 
     pub fn log_end(&self) -> i64 {
         *self.log_end.borrow()
+    }
+
+    /// Empties the log and restarts it at `start` (the leader no longer has
+    /// what this follower would fetch next).
+    pub fn restart_at(&self, start: i64) -> Result<()> {
+        {
+            let mut log = self.log.lock();
+            log.restart_at(start, mq::record::now_ms())?;
+            self.log_end.send_replace(start);
+        }
+        self.durability.lock().durable = start;
+        self.high_watermark.send_replace(start);
+        Ok(())
     }
 
     /// Drops records at and after `offset` that the leader never committed.

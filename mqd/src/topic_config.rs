@@ -31,6 +31,7 @@ pub struct TopicConfig {
     pub min_insync_replicas: u32,
     pub max_backlog_bytes: i64,
     pub backlog_policy: BacklogPolicy,
+    pub unclean_leader_election: bool,
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -63,6 +64,7 @@ const KEYS: &[Key] = &[
     Key { name: "cleanup.policy", default: "delete", doc: "delete (compaction is not supported)" },
     Key { name: "max.backlog.bytes", default: "-1", doc: "per partition cap on retained bytes; -1 unbounded" },
     Key { name: "backlog.policy", default: "reject", doc: "when max.backlog.bytes is reached: reject or drop-oldest" },
+    Key { name: "unclean.leader.election.enable", default: "false", doc: "in a cluster, let a replica outside the ISR lead when no in-sync one is alive (available again, but records only the ISR had are lost)" },
 ];
 
 /// The names and docs of every key, for help texts and docs.
@@ -112,6 +114,7 @@ impl Default for TopicConfig {
             min_insync_replicas: 1,
             max_backlog_bytes: -1,
             backlog_policy: BacklogPolicy::Reject,
+            unclean_leader_election: false,
         }
     }
 }
@@ -140,6 +143,17 @@ impl TopicConfig {
                 "reject" => BacklogPolicy::Reject,
                 "drop-oldest" => BacklogPolicy::DropOldest,
                 other => return Err(bad("backlog.policy", other, "one of reject, drop-oldest")),
+            },
+            unclean_leader_election: match get("unclean.leader.election.enable") {
+                "true" => true,
+                "false" => false,
+                other => {
+                    return Err(bad(
+                        "unclean.leader.election.enable",
+                        other,
+                        "true or false",
+                    ))
+                }
             },
         };
         match get("cleanup.policy") {

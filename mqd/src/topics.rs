@@ -17,6 +17,7 @@ use crate::log::segment::Truncation;
 use crate::log::Log;
 use crate::meta::{Meta, TopicRecord};
 use crate::partition::Partition;
+use crate::replication::state::Role;
 use crate::topic_config::{self, TopicConfig};
 
 /// Largest name Kafka allows (its file names must fit with suffixes).
@@ -38,8 +39,18 @@ impl Topic {
     pub fn partitions(&self) -> Vec<Arc<Partition>> {
         self.partitions.read().clone()
     }
+    /// All the topic's partitions, local or not.
     pub fn partition_count(&self) -> u32 {
-        self.partitions.read().len() as u32
+        self.record.read().partitions
+    }
+
+    /// A partition with a replica on this node (on a single node, any).
+    pub fn local_partition(&self, id: u32) -> Option<Arc<Partition>> {
+        let partitions = self.partitions.read();
+        partitions
+            .binary_search_by_key(&id, |p| p.id())
+            .ok()
+            .map(|i| partitions[i].clone())
     }
 }
 
@@ -49,9 +60,8 @@ pub struct RegistrySettings {
     pub fsync: FsyncPolicy,
     pub topic_defaults: BTreeMap<String, String>,
     pub max_partitions_per_topic: u32,
-    /// Voters in the controller's group. Above one, topics are refused:
-    /// partition replication is not built yet, and an unreplicated topic
-    /// on one node of a cluster would lose acknowledged records with it.
+    /// Voters in the controller's group. Above one, topics are the
+    /// controller's and this registry mirrors them.
     pub cluster_voters: usize,
     /// This node's id: partitions know who they are among their replicas.
     pub node_id: u32,
@@ -92,7 +102,7 @@ impl Topics {
         let now = mq::record::now_ms();
         let mut jobs = Vec::new();
         for record in &records {
-            for p in 0..record.partitions {
+            for p in record.local_partitions() {
                 jobs.push((record.name.clone(), p));
             }
         }
@@ -122,6 +132,16 @@ impl Topics {
         let mut by_topic: HashMap<String, Vec<Arc<Partition>>> = HashMap::new();
         for (partition, truncations) in opened {
             report.truncations.extend(truncations);
+            if settings.cluster_voters > 1 {
+                // Nothing is served until the controller says who leads.
+                partition.assign(
+                    Role::Offline,
+                    partition.leader_epoch(),
+                    Vec::new(),
+                    Vec::new(),
+                    std::time::Duration::ZERO,
+                );
+            }
             by_topic
                 .entry(partition.topic().to_string())
                 .or_default()
@@ -165,16 +185,22 @@ impl Topics {
 
     pub fn partition(&self, topic: &str, partition: u32) -> Result<(Arc<Topic>, Arc<Partition>)> {
         let t = self.get(topic)?;
-        let p = t
-            .partitions
-            .read()
-            .get(partition as usize)
-            .cloned()
-            .ok_or_else(|| BrokerError::PartitionNotFound {
-                topic: topic.to_string(),
-                partition,
-                count: t.partition_count(),
-            })?;
+        let Some(p) = t.local_partition(partition) else {
+            let count = t.partition_count();
+            return Err(if partition < count {
+                BrokerError::NotLeader {
+                    topic: topic.to_string(),
+                    partition,
+                    leader: None,
+                }
+            } else {
+                BrokerError::PartitionNotFound {
+                    topic: topic.to_string(),
+                    partition,
+                    count,
+                }
+            });
+        };
         Ok((t, p))
     }
 
@@ -196,11 +222,6 @@ impl Topics {
         replication_factor: u32,
         configs: BTreeMap<String, String>,
     ) -> Result<Arc<Topic>> {
-        if self.settings.cluster_voters > 1 {
-            return Err(BrokerError::NotReplicated {
-                voters: self.settings.cluster_voters,
-            });
-        }
         validate_name(name)?;
         self.check_partition_count(partitions)?;
         let replication_factor = match replication_factor {
@@ -227,6 +248,7 @@ impl Topics {
             replication_factor,
             configs,
             created_ms: mq::record::now_ms(),
+            local: None,
         };
         let now = mq::record::now_ms();
         let mut opened = Vec::with_capacity(partitions as usize);
@@ -350,6 +372,82 @@ impl Topics {
         Ok(())
     }
 
+    /// Makes this node's copy of a topic match the controller's: its record
+    /// and config, and logs for exactly the partitions in `local` (the
+    /// ones placed on this node). Partitions moved away are deleted.
+    pub async fn materialize(
+        &self,
+        mut record: TopicRecord,
+        local: Vec<u32>,
+    ) -> Result<Arc<Topic>> {
+        let _guard = self.admin.lock().await;
+        record.local = Some(local.clone());
+        let existing = self.topics.read().get(&record.name).cloned();
+        if let Some(topic) = &existing {
+            if *topic.record.read() == record {
+                return Ok(topic.clone());
+            }
+        }
+        let config = Arc::new(TopicConfig::parse(&topic_config::effective(
+            &self.defaults.read(),
+            &record.configs,
+        ))?);
+        let now = mq::record::now_ms();
+        let mut kept = Vec::new();
+        let mut gone = Vec::new();
+        for p in existing
+            .as_ref()
+            .map(|t| t.partitions())
+            .unwrap_or_default()
+        {
+            if local.contains(&p.id()) {
+                kept.push(p);
+            } else {
+                gone.push(p);
+            }
+        }
+        for id in &local {
+            if !kept.iter().any(|p| p.id() == *id) {
+                kept.push(Arc::new(self.new_partition(
+                    &record.name,
+                    *id,
+                    &config,
+                    now,
+                )?));
+            }
+        }
+        kept.sort_by_key(|p| p.id());
+        self.meta.put_topic(&record)?;
+        for p in &kept {
+            p.set_config(&config);
+        }
+        let name = record.name.clone();
+        let topic = match existing {
+            Some(topic) => {
+                *topic.partitions.write() = kept;
+                *topic.config.write() = config;
+                *topic.record.write() = record;
+                topic
+            }
+            None => {
+                let topic = Arc::new(Topic {
+                    record: RwLock::new(record),
+                    config: RwLock::new(config),
+                    partitions: RwLock::new(kept),
+                });
+                self.topics.write().insert(name.clone(), topic.clone());
+                topic
+            }
+        };
+        for p in gone {
+            tracing::info!(topic = %name, partition = p.id(), "replica moved off this node; deleting it");
+            if let Err(e) = p.destroy() {
+                tracing::warn!(topic = %name, partition = p.id(), error = %e, "could not delete partition files; they are removed at next start");
+            }
+        }
+        Ok(topic)
+    }
+
     /// Fsyncs every partition (clean shutdown).
     pub fn close(&self) -> Result<()> {
         for topic in self.list() {
@@ -375,16 +473,52 @@ impl Topics {
                 .map_err(crate::log::LogError::io("clear partition dir", &dir))?;
         }
         let (log, _) = Log::open(&dir, config.log_config(), true, now)?;
-        Ok(Partition::new(
+        let partition = Partition::new(
             Arc::from(topic),
             id,
             log,
             self.settings.fsync,
             self.settings.node_id,
-        ))
+        );
+        if self.clustered() {
+            partition.assign(
+                Role::Offline,
+                0,
+                Vec::new(),
+                Vec::new(),
+                std::time::Duration::ZERO,
+            );
+        }
+        Ok(partition)
     }
 
-    fn check_partition_count(&self, partitions: u32) -> Result<()> {
+    /// Whether this node is one of several voters: topics are then the
+    /// controller's, and this registry only mirrors them.
+    pub fn clustered(&self) -> bool {
+        self.settings.cluster_voters > 1
+    }
+
+    /// Checks a new topic's name, partition count and configs as `create`
+    /// does, before a cluster proposes it.
+    pub fn check_new(
+        &self,
+        name: &str,
+        partitions: u32,
+        configs: &BTreeMap<String, String>,
+    ) -> Result<()> {
+        validate_name(name)?;
+        self.check_partition_count(partitions)?;
+        self.check_configs(configs)
+    }
+
+    /// Checks a topic's own config keys against the broker defaults.
+    pub fn check_configs(&self, configs: &BTreeMap<String, String>) -> Result<()> {
+        topic_config::check_keys(configs)?;
+        TopicConfig::parse(&topic_config::effective(&self.defaults.read(), configs))?;
+        Ok(())
+    }
+
+    pub fn check_partition_count(&self, partitions: u32) -> Result<()> {
         let max = self.settings.max_partitions_per_topic;
         if partitions == 0 || partitions > max {
             return Err(BrokerError::InvalidPartitions {
@@ -517,8 +651,11 @@ fn remove_orphans(dir: &Path, topics: &HashMap<String, Arc<Topic>>) {
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let owned = name.rsplit_once('-').is_some_and(|(topic, p)| {
-            p.parse::<u32>()
-                .is_ok_and(|p| topics.get(topic).is_some_and(|t| p < t.partition_count()))
+            p.parse::<u32>().is_ok_and(|p| {
+                topics
+                    .get(topic)
+                    .is_some_and(|t| t.local_partition(p).is_some())
+            })
         });
         if !owned {
             tracing::warn!(dir = %entry.path().display(), "removing partition directory that belongs to no topic");

@@ -46,6 +46,7 @@ async fn start(id: u32, dir: &Path, wires: &Arc<Wires>) -> Arc<Controller> {
     let settings = ClusterSettings {
         heartbeat_interval: Duration::from_millis(200),
         session_timeout: Duration::from_secs(2),
+        replica_lag_time_max: Duration::from_secs(10),
         compaction: Compaction {
             snapshot_every: 20,
             keep_after_snapshot: 5,

@@ -23,8 +23,6 @@ pub const STORAGE_ERROR: &str = "STORAGE_ERROR";
 pub const SHUTTING_DOWN: &str = "SHUTTING_DOWN";
 /// The cluster's controller cannot be reached or has no leader right now;
 /// retrying later can succeed.
-/// This cluster cannot replicate partitions, so it refuses to create topics.
-pub const REPLICATION_UNAVAILABLE: &str = "REPLICATION_UNAVAILABLE";
 pub const CONTROLLER_UNAVAILABLE: &str = "CONTROLLER_UNAVAILABLE";
 /// The broker does not lead the partition; metadata `leader` names the one
 /// that does, when there is one. Refresh metadata and retry there.

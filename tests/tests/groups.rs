@@ -448,6 +448,7 @@ async fn bad_group_input_gets_clear_errors() {
             max_wait_ms: 0,
             group: "g".into(),
             member_id: second.member_id.clone(),
+            ..Default::default()
         })
         .await
         .map_err(mq::Error::from)

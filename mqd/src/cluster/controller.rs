@@ -146,6 +146,26 @@ impl Controller {
         self.state.borrow().clone()
     }
 
+    /// A receiver that changes whenever an applied entry changes the state.
+    pub fn watch_state(&self) -> watch::Receiver<Arc<ClusterState>> {
+        self.state.clone()
+    }
+
+    /// Whether the state this node has applied includes its registration
+    /// in this process's life: before that, its view may be far behind
+    /// (a restart replaying the log) and must not delete anything.
+    pub fn registered(&self) -> bool {
+        self.state
+            .borrow()
+            .brokers
+            .get(&self.me.node_id)
+            .is_some_and(|b| b.boot_id == self.boot_id)
+    }
+
+    pub fn settings(&self) -> &ClusterSettings {
+        &self.settings
+    }
+
     pub fn status(&self) -> RaftStatus {
         self.raft.status()
     }

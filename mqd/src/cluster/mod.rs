@@ -10,6 +10,7 @@ pub mod controller;
 pub mod liveness;
 pub mod raft;
 pub mod state;
+pub mod topic_admin;
 pub mod transport;
 
 use std::time::Duration;
@@ -74,6 +75,8 @@ pub struct ClusterSettings {
     pub heartbeat_interval: Duration,
     /// Silence after which the controller fences a broker.
     pub session_timeout: Duration,
+    /// A follower behind its leader this long leaves the ISR.
+    pub replica_lag_time_max: Duration,
     /// How often the Raft log is compacted into a snapshot.
     pub compaction: Compaction,
 }

@@ -21,10 +21,16 @@ peers = ""
 
 [cluster]
 # How often each broker tells the controller it is alive.
-heartbeat_interval_ms = 1000
-# A broker silent this long is fenced: it leads and follows nothing until
-# it registers again. At least three heartbeat intervals.
-session_timeout_ms = 6000
+heartbeat_interval_ms = 500
+# A broker silent this long is fenced: the partitions it led get new
+# leaders from their in-sync replicas, and it leads and follows nothing
+# until it registers again. At least three heartbeat intervals. This is
+# most of the failover time after a crash.
+session_timeout_ms = 2000
+# A follower that has not caught up with its leader for this long leaves
+# the in-sync replica set (and so stops holding acks=all writes back); it
+# rejoins once it has caught up.
+replica_lag_time_max_ms = 10000
 
 [log]
 # Level filter: error, warn, info, debug, trace, or a tracing directive list.

@@ -30,6 +30,7 @@ pub struct ConfigFile {
 pub struct ClusterSection {
     pub heartbeat_interval_ms: u64,
     pub session_timeout_ms: u64,
+    pub replica_lag_time_max_ms: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -123,8 +124,9 @@ impl Default for ConfigFile {
 impl Default for ClusterSection {
     fn default() -> Self {
         ClusterSection {
-            heartbeat_interval_ms: 1_000,
-            session_timeout_ms: 6_000,
+            heartbeat_interval_ms: 500,
+            session_timeout_ms: 2_000,
+            replica_lag_time_max_ms: 10_000,
         }
     }
 }

@@ -238,9 +238,17 @@ impl ConfigFile {
                 ),
             ));
         }
+        if !(100..=600_000).contains(&c.replica_lag_time_max_ms) {
+            return Err(invalid(
+                "cluster.replica_lag_time_max_ms",
+                &c.replica_lag_time_max_ms.to_string(),
+                "from 100 to 600000",
+            ));
+        }
         Ok(ClusterSettings {
             heartbeat_interval: Duration::from_millis(c.heartbeat_interval_ms),
             session_timeout: Duration::from_millis(c.session_timeout_ms),
+            replica_lag_time_max: Duration::from_millis(c.replica_lag_time_max_ms),
             compaction: Default::default(),
         })
     }
@@ -402,7 +410,7 @@ mod tests {
     #[test]
     fn cluster_timing_is_checked() {
         let c = parse("").unwrap();
-        assert_eq!(c.cluster.session_timeout, Duration::from_secs(6));
+        assert_eq!(c.cluster.session_timeout, Duration::from_secs(2));
         assert!(parse("[cluster]\nheartbeat_interval_ms = 10").is_err());
         let e =
             parse("[cluster]\nheartbeat_interval_ms = 500\nsession_timeout_ms = 1000").unwrap_err();

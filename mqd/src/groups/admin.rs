@@ -186,7 +186,7 @@ impl Groups {
         let mut tps: BTreeSet<Tp> = committed.keys().cloned().collect();
         for topic in &subscribed {
             if let Ok(t) = topics.get(topic) {
-                tps.extend((0..t.partitions().len() as u32).map(|p| (topic.clone(), p)));
+                tps.extend((0..t.partition_count()).map(|p| (topic.clone(), p)));
             }
         }
         let mut partitions = Vec::new();
@@ -252,7 +252,7 @@ impl Groups {
         let mut changes = Vec::new();
         for (topic, wanted) in targets {
             let t = topics.get(topic)?;
-            let count = t.partitions().len() as u32;
+            let count = t.partition_count();
             let list: Vec<u32> = if wanted.is_empty() {
                 (0..count).collect()
             } else {

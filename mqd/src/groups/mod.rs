@@ -482,7 +482,7 @@ fn rebalance(group: &mut Group, topics: &Topics, force: bool) {
             topics
                 .get(t)
                 .ok()
-                .map(|topic| (t.clone(), topic.partitions().len() as u32))
+                .map(|topic| (t.clone(), topic.partition_count()))
         })
         .collect();
     if sizes != group.sizes {

@@ -107,19 +107,20 @@ impl AdminService {
             configs: topic_config::effective(defaults, &record.configs)
                 .into_iter()
                 .collect(),
-            partitions: topic
-                .partitions()
-                .iter()
-                .map(|p| {
-                    let s = p.state();
-                    let placed = self.broker.placement(p);
+            partitions: self
+                .broker
+                .placements(topic)
+                .into_iter()
+                .map(|(id, placed, local)| {
+                    // Offsets as this node's replica has them (zero without one).
+                    let s = local.map(|p| p.state());
                     PartitionDescription {
-                        partition: p.id(),
-                        log_start_offset: s.log_start,
-                        log_end_offset: s.log_end,
-                        high_watermark: s.high_watermark,
-                        size_bytes: s.size_bytes,
-                        segment_count: s.segments,
+                        partition: id,
+                        log_start_offset: s.map_or(0, |s| s.log_start),
+                        log_end_offset: s.map_or(0, |s| s.log_end),
+                        high_watermark: s.map_or(0, |s| s.high_watermark),
+                        size_bytes: s.map_or(0, |s| s.size_bytes),
+                        segment_count: s.map_or(0, |s| s.segments),
                         leader: placed.leader,
                         replicas: placed.replicas,
                         isr: placed.isr,
@@ -444,8 +445,7 @@ impl AdminApi for AdminService {
         let r = request.into_inner();
         let topic = self
             .broker
-            .topics
-            .create(
+            .create_topic(
                 &r.name,
                 r.partitions,
                 r.replication_factor,
@@ -497,8 +497,7 @@ impl AdminApi for AdminService {
         let r = request.into_inner();
         let topic = self
             .broker
-            .topics
-            .alter_config(&r.name, r.set.into_iter().collect(), r.delete)
+            .alter_topic_config(&r.name, r.set.into_iter().collect(), r.delete)
             .await
             .map_err(to_status)?;
         Ok(Response::new(self.describe(&topic)))
@@ -511,7 +510,6 @@ impl AdminApi for AdminService {
         let r = request.into_inner();
         let topic = self
             .broker
-            .topics
             .add_partitions(&r.name, r.total)
             .await
             .map_err(to_status)?;

@@ -63,24 +63,27 @@ pub fn partitions(
     };
     let mut partitions = Vec::new();
     for topic in &topics {
-        for p in topic.partitions() {
-            let placed = broker.placement(&p);
+        for (id, placed, local) in broker.placements(topic) {
             let under = placed.under_replicated();
             if (request.under_replicated && !under) || (request.offline && !placed.offline) {
                 continue;
             }
-            let s = p.state();
+            // Offsets as this node's replica has them (-1 without one).
+            let (log_end, hw) = local.map_or((-1, -1), |p| {
+                let s = p.state();
+                (s.log_end, s.high_watermark)
+            });
             partitions.push(PartitionReplicas {
-                topic: p.topic().to_string(),
-                partition: p.id(),
+                topic: topic.record().name,
+                partition: id,
                 leader: placed.leader,
                 replicas: placed.replicas,
                 isr: placed.isr,
                 leader_epoch: placed.leader_epoch,
                 under_replicated: under,
                 offline: placed.offline,
-                log_end_offset: s.log_end,
-                high_watermark: s.high_watermark,
+                log_end_offset: log_end,
+                high_watermark: hw,
             });
         }
     }

@@ -13,9 +13,9 @@ use mq::proto::{
     FetchRequest, FetchResponse, GroupAssignment, HeartbeatRequest, InitProducerRequest,
     InitProducerResponse, JoinGroupRequest, LeaveGroupRequest, LeaveGroupResponse,
     ListOffsetsRequest, ListOffsetsResponse, MetadataRequest, MetadataResponse, NackRequest,
-    PartitionMetadata, ProduceRequest, ProduceResponse, ProduceStreamRequest,
-    ProduceStreamResponse, ReceiveRequest, ReceiveResponse, SettleResponse, SubscribeRequest,
-    TopicMetadata,
+    OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse, PartitionMetadata, ProduceRequest,
+    ProduceResponse, ProduceStreamRequest, ProduceStreamResponse, ReceiveRequest, ReceiveResponse,
+    SettleResponse, SubscribeRequest, TopicMetadata,
 };
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -93,6 +93,26 @@ impl BrokerApi for DataService {
         request: Request<FetchRequest>,
     ) -> Result<Response<FetchResponse>, Status> {
         let r = request.into_inner();
+        if let Some(replica) = r.replica_id {
+            let result = self
+                .broker
+                .replica_fetch(
+                    &r.topic,
+                    r.partition,
+                    replica,
+                    r.leader_epoch,
+                    r.offset,
+                    Duration::from_millis(r.max_wait_ms as u64),
+                )
+                .await
+                .map_err(to_status)?;
+            return Ok(Response::new(FetchResponse {
+                records: result.records,
+                high_watermark: result.high_watermark,
+                log_start_offset: result.log_start,
+                log_end_offset: result.log_end,
+            }));
+        }
         check_member(&self.broker, &r.group, &r.member_id, &r.topic, r.partition)
             .map_err(to_status)?;
         let result = self
@@ -111,6 +131,22 @@ impl BrokerApi for DataService {
             high_watermark: result.high_watermark,
             log_start_offset: result.log_start,
             log_end_offset: result.log_end,
+        }))
+    }
+
+    async fn offset_for_leader_epoch(
+        &self,
+        request: Request<OffsetForLeaderEpochRequest>,
+    ) -> Result<Response<OffsetForLeaderEpochResponse>, Status> {
+        let r = request.into_inner();
+        let found = self
+            .broker
+            .offset_for_leader_epoch(&r.topic, r.partition, r.epoch, r.leader_epoch)
+            .map_err(to_status)?;
+        let (epoch, end_offset) = found.unwrap_or((-1, -1));
+        Ok(Response::new(OffsetForLeaderEpochResponse {
+            epoch,
+            end_offset,
         }))
     }
 
@@ -341,18 +377,16 @@ impl BrokerApi for DataService {
             .iter()
             .map(|t| TopicMetadata {
                 name: t.record().name,
-                partitions: t
-                    .partitions()
-                    .iter()
-                    .map(|p| {
-                        let placed = self.broker.placement(p);
-                        PartitionMetadata {
-                            partition: p.id(),
-                            leader: placed.leader,
-                            replicas: placed.replicas,
-                            isr: placed.isr,
-                            leader_epoch: placed.leader_epoch,
-                        }
+                partitions: self
+                    .broker
+                    .placements(t)
+                    .into_iter()
+                    .map(|(id, placed, _)| PartitionMetadata {
+                        partition: id,
+                        leader: placed.leader,
+                        replicas: placed.replicas,
+                        isr: placed.isr,
+                        leader_epoch: placed.leader_epoch,
                     })
                     .collect(),
             })

@@ -31,7 +31,7 @@ use crate::broker::Broker;
 /// Largest gRPC message accepted or sent; produce requests and fetch
 /// responses are bounded well below this by max.message.bytes and
 /// max_fetch_bytes.
-const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Largest HTTP/2 frame mqd accepts.
 const MAX_FRAME_BYTES: u32 = 1 << 20;

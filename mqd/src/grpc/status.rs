@@ -43,6 +43,10 @@ pub fn cluster_status(err: ClusterError) -> Status {
 }
 
 pub fn to_status(err: BrokerError) -> Status {
+    let err = match err {
+        BrokerError::Cluster(e) => return cluster_status(e),
+        other => other,
+    };
     let message = err.to_string();
     let mut metadata = HashMap::new();
     let (code, why) = match &err {
@@ -88,9 +92,6 @@ pub fn to_status(err: BrokerError) -> Status {
         BrokerError::ReplicationTimeout { .. } => {
             (Code::DeadlineExceeded, reason::REPLICATION_TIMEOUT)
         }
-        BrokerError::NotReplicated { .. } => {
-            (Code::FailedPrecondition, reason::REPLICATION_UNAVAILABLE)
-        }
         BrokerError::GroupNotFound(_) => (Code::NotFound, reason::GROUP_NOT_FOUND),
         BrokerError::UnknownMember { .. } => (Code::FailedPrecondition, reason::UNKNOWN_MEMBER),
         BrokerError::NotAssigned { .. } => {
@@ -106,6 +107,7 @@ pub fn to_status(err: BrokerError) -> Status {
             metadata.insert("kind".to_string(), kind.to_string());
             (Code::FailedPrecondition, reason::GROUP_TYPE_MISMATCH)
         }
+        BrokerError::Cluster(_) => (Code::Internal, reason::STORAGE_ERROR),
         BrokerError::Meta(e) => {
             tracing::error!(error = %e, "metadata store error");
             (Code::Internal, reason::STORAGE_ERROR)

@@ -12,17 +12,24 @@ use super::Log;
 
 impl Log {
     /// Appends batches copied from the leader, keeping their offsets and
-    /// leader epochs. They must start exactly at this log's end. Each batch
-    /// is checked (CRC, dense offsets) before anything is written, as a
-    /// produce is, so a damaged transfer never reaches the disk.
+    /// leader epochs. Batches wholly below this log's end are skipped; the
+    /// rest must start exactly at it. Each batch is checked (CRC, dense
+    /// offsets) before anything is written, as a produce is, so a damaged
+    /// transfer never reaches the disk.
     pub fn append_replica(&mut self, bytes: &[u8], now_ms: i64) -> Result<i64> {
         let end = self.log_end();
         let mut pending = Vec::new();
         let mut epochs: Vec<(i32, i64)> = Vec::new();
         let mut expected = end;
         let mut position = 0usize;
+        let mut skip = 0usize;
         for header in batch::batches(bytes) {
             let header = header.map_err(|source| LogError::InvalidBatch { position, source })?;
+            if pending.is_empty() && header.next_offset() <= end {
+                skip += header.total_len();
+                position = skip;
+                continue;
+            }
             header
                 .validate()
                 .map_err(|source| LogError::InvalidBatch { position, source })?;
@@ -39,7 +46,7 @@ impl Log {
                 epochs.push((header.leader_epoch(), header.base_offset()));
             }
             pending.push(PendingBatch {
-                chunk_position: position as u64,
+                chunk_position: (position - skip) as u64,
                 base_offset: header.base_offset(),
                 max_timestamp: header.max_timestamp(),
                 stamp: Stamp::of(&header),
@@ -50,7 +57,7 @@ impl Log {
         if pending.is_empty() {
             return Ok(end);
         }
-        let size = position as u64;
+        let size = (position - skip) as u64;
         let active = self.active();
         let too_big = active.size() > 0 && active.size() + size > self.config.segment_bytes;
         let too_old = self.config.segment_ms >= 0
@@ -63,7 +70,7 @@ impl Log {
             self.epochs.assign(epoch, start)?;
         }
         self.active_mut()
-            .append(&bytes[..position], &pending, expected)?;
+            .append(&bytes[skip..position], &pending, expected)?;
         for b in pending.iter().filter(|b| b.stamp.is_idempotent()) {
             self.producers.record(&b.stamp, b.base_offset, now_ms);
         }
@@ -97,6 +104,23 @@ impl Log {
             .iter()
             .find(|e| e.epoch > epoch)
             .copied()
+    }
+
+    /// Empties the log and restarts it at `start` (a follower whose leader
+    /// has deleted, by retention, the records it would fetch next).
+    pub fn restart_at(&mut self, start: i64, now_ms: i64) -> Result<()> {
+        for segment in self.segments.drain(..) {
+            segment.delete()?;
+        }
+        self.segments.push(Segment::create(
+            &self.dir,
+            start,
+            self.config.index_interval_bytes,
+            now_ms,
+        )?);
+        self.epochs.truncate_from(0)?;
+        self.producers.truncate_from(0);
+        self.producers.write_snapshot(&self.dir, start, now_ms)
     }
 
     /// Drops every record at or after `offset` (a whole batch when `offset`

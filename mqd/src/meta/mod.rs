@@ -44,6 +44,20 @@ pub struct TopicRecord {
     /// Only the keys set for this topic; defaults are not copied in.
     pub configs: BTreeMap<String, String>,
     pub created_ms: i64,
+    /// In a cluster, the partitions with a replica on this node; absent on
+    /// a single node, where every partition is local.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local: Option<Vec<u32>>,
+}
+
+impl TopicRecord {
+    /// The partitions whose logs live on this node.
+    pub fn local_partitions(&self) -> Vec<u32> {
+        match &self.local {
+            Some(ids) => ids.clone(),
+            None => (0..self.partitions).collect(),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -440,6 +454,7 @@ mod tests {
                         replication_factor: 1,
                         configs: BTreeMap::new(),
                         created_ms: 0,
+                        local: None,
                     })
                     .unwrap();
             });
@@ -473,6 +488,7 @@ mod tests {
             partitions: 3,
             replication_factor: 1,
             configs: [("retention.ms".to_string(), "1000".to_string())].into(),
+            local: None,
             created_ms: 5,
         };
         let id = {

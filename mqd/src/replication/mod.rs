@@ -3,4 +3,6 @@
 //! leader's log (`fetcher`), and leaders track their followers to move the
 //! high watermark and keep the ISR honest (`state`).
 
+pub mod fetcher;
+pub mod reconcile;
 pub mod state;

@@ -45,6 +45,8 @@ pub struct ReplicaState {
     /// The leader's own end that counts for the HW: its log end, or its
     /// fsynced end under fsync policy `always`.
     pub local_end: i64,
+    /// replica.lag.time.max: how long a follower may go without catching up.
+    pub max_lag: Duration,
     since: Instant,
     followers: HashMap<u32, Progress>,
 }
@@ -59,6 +61,7 @@ impl ReplicaState {
             isr: vec![me],
             standalone: true,
             local_end,
+            max_lag: Duration::from_secs(10),
             since: Instant::now(),
             followers: HashMap::new(),
         }
@@ -118,6 +121,27 @@ impl ReplicaState {
         }
         p.previous_fetch = now;
         p.previous_leader_end = leader_end;
+    }
+
+    /// ISR members that are in sync as of now: this leader, and followers
+    /// that caught up within `max_lag`. Smaller than the ISR while the
+    /// controller has not yet taken a laggard out (or cannot: without a
+    /// quorum it commits nothing), and what min.insync.replicas counts, so
+    /// writes are refused as soon as too few replicas keep up.
+    pub fn in_sync_now(&self, now: Instant) -> Vec<u32> {
+        if self.standalone {
+            return self.isr.clone();
+        }
+        self.isr
+            .iter()
+            .copied()
+            .filter(|r| {
+                *r == self.me || {
+                    let caught_up = self.followers.get(r).map_or(self.since, |p| p.caught_up);
+                    now.saturating_duration_since(caught_up) <= self.max_lag
+                }
+            })
+            .collect()
     }
 
     /// The ISR this leader should ask the controller for: followers that
@@ -198,11 +222,13 @@ mod tests {
         let mut s = leader(vec![1, 2, 3], t0);
         s.local_end = 100;
         s.follower_fetched(2, 100, 100, t0);
-        // 3 never fetches: after the lag it goes.
+        // 3 never fetches: after the lag it goes, and stops counting as
+        // in sync at once (before the controller has taken it out).
         assert_eq!(s.wanted_isr(100, lag, t0 + Duration::from_secs(5)), None);
         let t1 = t0 + Duration::from_secs(11);
         s.follower_fetched(2, 100, 100, t1);
         assert_eq!(s.wanted_isr(100, lag, t1), Some(vec![1, 2]));
+        assert_eq!(s.in_sync_now(t1), vec![1, 2]);
         s.isr = vec![1, 2];
         // 3 fetches but is behind: it stays out.
         s.follower_fetched(3, 50, 100, t1);

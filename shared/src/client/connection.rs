@@ -1,8 +1,20 @@
-//! Connecting to a broker from a bootstrap list.
+//! Connecting to a broker from a bootstrap list, and to the broker that
+//! leads each partition.
+//!
+//! A client keeps a metadata cache (partition → leader address) and one
+//! channel per broker. Produce and fetch calls go to the leader; when a
+//! broker answers NOT_LEADER or cannot be reached, the entry is forgotten
+//! and the next call refreshes metadata, so a leader moving (a failover, a
+//! rolling restart) costs a retry, not an error.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
+use parking_lot::Mutex;
 use tonic::transport::{Channel, Endpoint};
+
+use crate::proto::MetadataRequest;
 
 use crate::error::{Error, Result};
 use crate::proto::admin_client::AdminClient;
@@ -18,6 +30,18 @@ pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 pub struct Client {
     address: String,
     channel: Channel,
+    routes: Arc<Routes>,
+}
+
+/// What a client and its clones know of the cluster.
+struct Routes {
+    /// The server list given to `connect`, for when every known broker fails.
+    bootstrap: String,
+    connect_timeout: Duration,
+    /// Leader address by partition.
+    leaders: Mutex<HashMap<(String, u32), String>>,
+    /// Channel by broker address (connected lazily).
+    channels: Mutex<HashMap<String, Channel>>,
 }
 
 impl Client {
@@ -61,7 +85,19 @@ impl Client {
                 .initial_stream_window_size(Some(4 * 1024 * 1024))
                 .initial_connection_window_size(Some(16 * 1024 * 1024));
             match endpoint.connect().await {
-                Ok(channel) => return Ok(Client { address, channel }),
+                Ok(channel) => {
+                    let routes = Arc::new(Routes {
+                        bootstrap: servers.to_string(),
+                        connect_timeout: timeout,
+                        leaders: Mutex::new(HashMap::new()),
+                        channels: Mutex::new(HashMap::from([(address.clone(), channel.clone())])),
+                    });
+                    return Ok(Client {
+                        address,
+                        channel,
+                        routes,
+                    });
+                }
                 Err(e) => {
                     last_error = Some(Error::Unreachable {
                         address,
@@ -88,6 +124,141 @@ impl Client {
     /// The generated admin client, for calls the library does not wrap.
     pub fn admin_raw(&self) -> AdminClient<Channel> {
         AdminClient::new(self.channel.clone())
+    }
+
+    /// A client on the broker that leads `topic`/`partition`, from the
+    /// metadata cache (refreshed when it has no entry). On a single node,
+    /// this client itself.
+    pub async fn for_partition(&self, topic: &str, partition: u32) -> Result<Client> {
+        let key = (topic.to_string(), partition);
+        let cached = self.routes.leaders.lock().get(&key).cloned();
+        let address = match cached {
+            Some(address) => address,
+            None => {
+                self.refresh_leaders(topic).await?;
+                self.routes
+                    .leaders
+                    .lock()
+                    .get(&key)
+                    .cloned()
+                    .ok_or_else(|| Error::Broker {
+                        code: tonic::Code::Unavailable,
+                        reason: Some(crate::reason::NOT_LEADER.to_string()),
+                        message: format!(
+                            "{topic}/{partition} has no leader right now (its in-sync replicas are down); retrying"
+                        ),
+                        metadata: Vec::new(),
+                    })?
+            }
+        };
+        Ok(self.on(&address))
+    }
+
+    /// Forgets where `topic`/`partition` is led (after NOT_LEADER or a
+    /// failed connection), so the next call asks again.
+    pub fn forget_leader(&self, topic: &str, partition: u32) {
+        self.routes
+            .leaders
+            .lock()
+            .remove(&(topic.to_string(), partition));
+    }
+
+    /// Whether an error means the cached leader is wrong or gone.
+    pub fn is_stale_route(err: &Error) -> bool {
+        matches!(err, Error::Unreachable { .. })
+            || err.reason() == Some(crate::reason::NOT_LEADER)
+            || err.reason() == Some(crate::reason::SHUTTING_DOWN)
+            || matches!(err, Error::Broker { code, .. } if matches!(code, tonic::Code::Unavailable | tonic::Code::Cancelled | tonic::Code::Unknown))
+    }
+
+    /// A client on `address`, sharing this one's caches.
+    fn on(&self, address: &str) -> Client {
+        if address == self.address {
+            return self.clone();
+        }
+        let channel = {
+            let mut channels = self.routes.channels.lock();
+            match channels.get(address) {
+                Some(c) => c.clone(),
+                None => match endpoint(address) {
+                    Ok((_, endpoint)) => {
+                        let channel = endpoint
+                            .connect_timeout(self.routes.connect_timeout)
+                            .tcp_nodelay(true)
+                            .http2_adaptive_window(true)
+                            .initial_stream_window_size(Some(4 * 1024 * 1024))
+                            .initial_connection_window_size(Some(16 * 1024 * 1024))
+                            .connect_lazy();
+                        channels.insert(address.to_string(), channel.clone());
+                        channel
+                    }
+                    // An address the broker advertised that is not a URL:
+                    // stay on this connection rather than fail.
+                    Err(_) => return self.clone(),
+                },
+            }
+        };
+        Client {
+            address: address.to_string(),
+            channel,
+            routes: self.routes.clone(),
+        }
+    }
+
+    /// Asks for `topic`'s leaders: this broker first, then every other
+    /// broker this client knows, then the bootstrap list.
+    async fn refresh_leaders(&self, topic: &str) -> Result<()> {
+        let mut candidates = vec![self.address.clone()];
+        candidates.extend(self.routes.channels.lock().keys().cloned());
+        candidates.extend(split(&self.routes.bootstrap).map(normalize));
+        candidates.dedup();
+        let mut last_error = None;
+        for address in candidates {
+            let client = self.on(&address);
+            let request = MetadataRequest {
+                topics: vec![topic.to_string()],
+            };
+            let response = match client.broker().metadata(request).await {
+                Ok(r) => r.into_inner(),
+                Err(status) => {
+                    let err = Error::from(status);
+                    // A missing topic is the answer, not a broker problem.
+                    if !Client::is_stale_route(&err) {
+                        return Err(err);
+                    }
+                    last_error = Some(err);
+                    continue;
+                }
+            };
+            let addresses: HashMap<u32, String> = response
+                .brokers
+                .iter()
+                .map(|b| (b.node_id, normalize(&b.address)))
+                .collect();
+            // One broker: stay on the connection the application made.
+            let single = response.brokers.len() <= 1;
+            let mut leaders = self.routes.leaders.lock();
+            for t in &response.topics {
+                for p in &t.partitions {
+                    let key = (t.name.clone(), p.partition);
+                    let address = if single {
+                        Some(client.address.clone())
+                    } else {
+                        addresses.get(&p.leader).cloned()
+                    };
+                    match address {
+                        Some(a) if p.leader != 0 || single => {
+                            leaders.insert(key, a);
+                        }
+                        _ => {
+                            leaders.remove(&key);
+                        }
+                    }
+                }
+            }
+            return Ok(());
+        }
+        Err(last_error.unwrap_or_else(no_server))
     }
 }
 

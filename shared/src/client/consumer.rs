@@ -233,6 +233,8 @@ impl Consumer {
     async fn list_offset(&self, topic: &str, partition: u32, spec: Spec) -> Result<i64> {
         let response = self
             .client
+            .for_partition(topic, partition)
+            .await?
             .broker()
             .list_offsets(ListOffsetsRequest {
                 topic: topic.to_string(),
@@ -271,9 +273,20 @@ async fn fetch_loop(
     // stale chunk arrives after a partition is reassigned.
     let decoder = decode_loop(topic.clone(), partition, epoch, raw_rx, tx);
     let fetcher = async move {
-        let mut broker = client.broker();
         let mut backoff = Duration::from_millis(50);
         'subscribe: loop {
+            let mut broker = match client.for_partition(&topic, partition).await {
+                Ok(leader) => leader.broker(),
+                Err(e) if e.is_retriable() => {
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(2));
+                    continue;
+                }
+                Err(e) => {
+                    let _ = raw_tx.send(Err(e)).await;
+                    break;
+                }
+            };
             let (group, member_id) = member.clone().unwrap_or_default();
             let request = SubscribeRequest {
                 topic: topic.to_string(),
@@ -311,7 +324,10 @@ async fn fetch_loop(
                 Err(status) => Error::from(status),
             };
             // A stream the broker ended (shutdown) is resumed like a
-            // dropped connection.
+            // dropped connection, on the leader as it is now.
+            if matches!(failure, Error::Closed) || Client::is_stale_route(&failure) {
+                client.forget_leader(&topic, partition);
+            }
             if matches!(failure, Error::Closed) || failure.is_retriable() {
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(2));

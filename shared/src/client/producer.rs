@@ -90,7 +90,9 @@ pub struct ProducerConfig {
     pub batch_bytes: usize,
     pub compression: Compression,
     pub acks: Acks,
-    /// Resends of a batch after a retriable error before giving up.
+    /// Resends of a batch after a retriable error before giving up. The
+    /// default (10, about 13 s with the default backoff) rides through a
+    /// leader failover or a rolling restart.
     pub retries: u32,
     /// First backoff between resends; it doubles up to 2 s.
     pub retry_backoff: Duration,
@@ -114,7 +116,7 @@ impl Default for ProducerConfig {
             batch_bytes: 64 * 1024,
             compression: Compression::None,
             acks: Acks::Leader,
-            retries: 5,
+            retries: 10,
             retry_backoff: Duration::from_millis(100),
             max_queued_batches: 8,
             max_in_flight: 5,
@@ -525,6 +527,7 @@ async fn run_sender(
             {
                 Ok(opened) => lane = Some(opened),
                 Err(err) => {
+                    forget_if_stale(&client, &topic, partition, &err);
                     fail_or_keep(&mut in_flight, &err, &config, true, &mut next_seq);
                     if err.is_retriable() {
                         pause(&mut backoff).await;
@@ -599,6 +602,7 @@ async fn run_sender(
                                 front.outcome.finish(Ok(base));
                             }
                             Err(err) => {
+                                forget_if_stale(&client, &topic, partition, &err);
                                 in_flight.push_front(front);
                                 lane = None;
                                 fail_or_keep(&mut in_flight, &err, &config, false, &mut next_seq);
@@ -611,6 +615,7 @@ async fn run_sender(
                     Err(err) => {
                         // The stream broke: any unanswered batch may or may
                         // not be stored; resending is at-least-once.
+                        forget_if_stale(&client, &topic, partition, &err);
                         lane = None;
                         fail_or_keep(&mut in_flight, &err, &config, true, &mut next_seq);
                         if err.is_retriable() {
@@ -636,6 +641,7 @@ async fn open_lane(
     in_flight: &mut VecDeque<InFlight>,
     next_id: &mut u64,
 ) -> Result<Lane> {
+    let leader = client.for_partition(topic, partition).await?;
     let (tx, rx) = mpsc::channel(config.max_in_flight.max(1) + 1);
     for entry in in_flight.iter_mut() {
         entry.id = *next_id;
@@ -643,7 +649,7 @@ async fn open_lane(
         // The channel has room for every batch in flight.
         let _ = tx.try_send(stream_request(topic, partition, config, entry));
     }
-    let responses = client
+    let responses = leader
         .broker()
         .produce_stream(tokio_stream::wrappers::ReceiverStream::new(rx))
         .await?
@@ -752,6 +758,14 @@ fn fail_or_keep(
         *next_seq = seq;
     }
     *in_flight = kept;
+}
+
+/// After an error that says the leader moved or is gone, the next attempt
+/// looks the leader up again.
+fn forget_if_stale(client: &Client, topic: &str, partition: u32, err: &Error) {
+    if Client::is_stale_route(err) {
+        client.forget_leader(topic, partition);
+    }
 }
 
 /// Sequence numbers wrap to 0 after i32::MAX, as in Kafka.
