@@ -24,6 +24,10 @@ use crate::log::{validate_batches, AppendInfo, Log, LogError, Sequencing};
 use crate::replication::state::{ReplicaState, Role};
 use crate::topic_config::{BacklogPolicy, TopicConfig};
 
+/// How often an acks=all write waiting for its replicas checks that
+/// enough of them are still keeping up.
+const IN_SYNC_RECHECK: Duration = Duration::from_millis(100);
+
 /// Offsets and sizes of a partition at one moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PartitionState {
@@ -300,9 +304,28 @@ impl Partition {
                     Err(e) => Err(e),
                 };
             }
+            // Too few replicas keeping up: the HW may never get here, so
+            // say so now rather than at the timeout.
+            if let Err(BrokerError::NotEnoughReplicas {
+                topic,
+                partition,
+                isr,
+                min_insync,
+                ..
+            }) = self.check_in_sync(min_insync)
+            {
+                return Err(BrokerError::NotEnoughReplicas {
+                    topic,
+                    partition,
+                    isr,
+                    min_insync,
+                    appended: true,
+                });
+            }
             tokio::select! {
                 _ = hw.changed() => {}
                 _ = roles.changed() => {}
+                _ = tokio::time::sleep(IN_SYNC_RECHECK) => {}
                 _ = tokio::time::sleep_until(deadline) => {
                     return Err(BrokerError::ReplicationTimeout {
                         topic: self.topic.to_string(),

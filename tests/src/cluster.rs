@@ -6,14 +6,17 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use mq::proto::admin_client::AdminClient;
-use mq::proto::{BrokerStatus, ClusterStatusRequest, ClusterStatusResponse, ListBrokersRequest};
+use mq::proto::{
+    BrokerStatus, ClusterStatusRequest, ClusterStatusResponse, DescribePartitionsRequest,
+    ListBrokersRequest, PartitionReplicas,
+};
 use tonic::transport::Channel;
 
 use crate::{DataDir, Mqd};
 
-/// Fast liveness for tests: a silent broker is fenced within 2 s.
-pub const CLUSTER_CONFIG: &str =
-    "[cluster]\nheartbeat_interval_ms = 250\nsession_timeout_ms = 2000\n";
+/// Fast liveness for tests: a silent broker is fenced within 2 s, and a
+/// follower that stops fetching leaves the ISR within 2 s.
+pub const CLUSTER_CONFIG: &str = "[cluster]\nheartbeat_interval_ms = 250\nsession_timeout_ms = 2000\nreplica_lag_time_max_ms = 2000\n";
 
 pub struct Cluster {
     pub dirs: BTreeMap<u32, DataDir>,
@@ -80,6 +83,15 @@ impl Cluster {
 
     pub fn url(&self, id: u32) -> String {
         format!("http://{}", self.addresses[&id])
+    }
+
+    /// Every node's address, as a client's bootstrap list.
+    pub fn bootstrap(&self) -> String {
+        self.addresses
+            .keys()
+            .map(|id| self.url(*id))
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     pub fn kill9(&mut self, id: u32) {
@@ -168,6 +180,83 @@ impl Cluster {
                 }
             }
             Some(controller)
+        })
+        .await
+    }
+
+    /// One partition as node `id` describes it (None if it cannot answer).
+    pub async fn partition(
+        &self,
+        id: u32,
+        topic: &str,
+        partition: u32,
+    ) -> Option<PartitionReplicas> {
+        let topic = topic.to_string();
+        self.admin(id, async |mut a| {
+            a.describe_partitions(DescribePartitionsRequest {
+                topic,
+                ..Default::default()
+            })
+            .await
+        })
+        .await?
+        .partitions
+        .into_iter()
+        .find(|p| p.partition == partition)
+    }
+
+    /// The leader of a partition once every running node but `except`
+    /// agrees on one that is running and not in `except`, and it serves.
+    pub async fn wait_leader(
+        &self,
+        topic: &str,
+        partition: u32,
+        except: &[u32],
+        timeout: Duration,
+    ) -> u32 {
+        let what = format!("{topic}/{partition} led by a node outside {except:?}");
+        crate::wait_for(timeout, &what, async || {
+            let mut seen = None;
+            for id in self.running().into_iter().filter(|id| !except.contains(id)) {
+                let p = self.partition(id, topic, partition).await?;
+                if p.offline || *seen.get_or_insert(p.leader) != p.leader {
+                    return None;
+                }
+            }
+            seen.filter(|l| !except.contains(l) && self.running().contains(l))
+        })
+        .await
+    }
+
+    /// Waits until the leader of a partition (asked through `via`) reports
+    /// exactly `isr` in sync, and every replica in it has the leader's log
+    /// end.
+    pub async fn wait_in_sync(
+        &self,
+        via: u32,
+        topic: &str,
+        partition: u32,
+        isr: &[u32],
+        timeout: Duration,
+    ) {
+        let what = format!("{topic}/{partition} with ISR {isr:?} and equal log ends");
+        crate::wait_for(timeout, &what, async || {
+            let p = self.partition(via, topic, partition).await?;
+            let mut got = p.isr.clone();
+            got.sort_unstable();
+            if got != isr {
+                return None;
+            }
+            let end = self
+                .partition(p.leader, topic, partition)
+                .await?
+                .log_end_offset;
+            for r in isr {
+                if self.partition(*r, topic, partition).await?.log_end_offset != end {
+                    return None;
+                }
+            }
+            Some(())
         })
         .await
     }

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use mq::proto::{AlertState, ClusterStatusRequest, CreateTopicRequest, ListAlertsRequest};
+use mq::proto::{AlertState, ClusterStatusRequest, ListAlertsRequest};
 use mq_tests::cluster::Cluster;
 use mq_tests::{wait_for, DataDir, Mqd};
 
@@ -220,31 +220,6 @@ async fn the_controllers_state_survives_a_restart_of_every_node() {
     for id in 1..=3 {
         assert_eq!(incarnation(&brokers, id), 2, "{brokers:?}");
     }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cluster_refuses_topics_until_it_can_replicate_them() {
-    let cluster = Cluster::start(3);
-    cluster.wait_settled(&[1, 2, 3], SETTLE).await;
-    let client = mq::Client::connect(&cluster.url(2)).await.unwrap();
-    let err = client
-        .admin_raw()
-        .create_topic(CreateTopicRequest {
-            name: "orders".into(),
-            partitions: 1,
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), tonic::Code::FailedPrecondition);
-    assert!(
-        err.message().contains("cannot replicate partitions yet"),
-        "{err:?}"
-    );
-    assert!(
-        !cluster.node(2).log().contains("canary"),
-        "the canary needs a topic"
-    );
 }
 
 async fn cluster_id(client: &mq::Client) -> String {

@@ -140,13 +140,11 @@ pub fn revive_broker(topics: &mut BTreeMap<String, TopicMeta>, back: u32) {
             if p.leader.is_some() || !p.replicas.contains(&back) {
                 continue;
             }
-            if p.isr.contains(&back) {
-                p.isr = vec![back];
-            } else if unclean {
-                p.isr = vec![back];
-            } else {
+            // Its last in-sync replica, or (where allowed) any replica.
+            if !p.isr.contains(&back) && !unclean {
                 continue;
             }
+            p.isr = vec![back];
             p.leader = Some(back);
             p.leader_epoch += 1;
         }

@@ -78,7 +78,7 @@ impl Client {
                     continue;
                 }
             };
-            let endpoint = endpoint
+            let endpoint = keep_alive(endpoint)
                 .connect_timeout(timeout)
                 .tcp_nodelay(true)
                 .http2_adaptive_window(true)
@@ -182,7 +182,7 @@ impl Client {
                 Some(c) => c.clone(),
                 None => match endpoint(address) {
                     Ok((_, endpoint)) => {
-                        let channel = endpoint
+                        let channel = keep_alive(endpoint)
                             .connect_timeout(self.routes.connect_timeout)
                             .tcp_nodelay(true)
                             .http2_adaptive_window(true)
@@ -260,6 +260,16 @@ impl Client {
         }
         Err(last_error.unwrap_or_else(no_server))
     }
+}
+
+/// HTTP/2 pings on every connection, idle or not: a broker host that
+/// vanished (or a process that hangs) without closing the connection is
+/// noticed within seconds, so calls move to another broker.
+fn keep_alive(endpoint: Endpoint) -> Endpoint {
+    endpoint
+        .http2_keep_alive_interval(Duration::from_secs(2))
+        .keep_alive_timeout(Duration::from_secs(3))
+        .keep_alive_while_idle(true)
 }
 
 /// The entries of a comma-separated server list.

@@ -103,6 +103,10 @@ pub struct ProducerConfig {
     /// idempotence (the broker recognises resends among a producer's last 5
     /// batches).
     pub max_in_flight: usize,
+    /// How long a sent batch may go unanswered before the stream is given
+    /// up and the batch resent (a broker that hangs, or a host that went
+    /// away without closing the connection).
+    pub request_timeout: Duration,
     /// Stamp batches with a producer id and sequence numbers, so that a
     /// batch resent after a lost answer is stored once (exactly-once
     /// appends). On by default, as in Kafka.
@@ -120,6 +124,7 @@ impl Default for ProducerConfig {
             retry_backoff: Duration::from_millis(100),
             max_queued_batches: 8,
             max_in_flight: 5,
+            request_timeout: Duration::from_secs(10),
             idempotence: true,
         }
     }
@@ -469,6 +474,8 @@ async fn wait_outcome(rx: &mut watch::Receiver<Option<Result<i64>>>) -> Result<i
 /// One sealed batch on its way: encoded once, resent as it is.
 struct InFlight {
     id: u64,
+    /// When it was last sent, for the request timeout.
+    sent: tokio::time::Instant,
     records: Bytes,
     outcome: Arc<Outcome>,
     attempts: u32,
@@ -572,6 +579,7 @@ async fn run_sender(
                     records,
                     outcome: batch.outcome,
                     attempts: 0,
+                    sent: tokio::time::Instant::now(),
                     first_seq: stamp.base_sequence,
                     count,
                 };
@@ -627,6 +635,24 @@ async fn run_sender(
             _ = tokio::time::sleep(IDLE_STREAM), if lane.is_some() && in_flight.is_empty() => {
                 lane = None;
             }
+            _ = sleep_until_due(&in_flight, config.request_timeout), if lane.is_some() && !in_flight.is_empty() => {
+                let err = Error::Broker {
+                    code: tonic::Code::DeadlineExceeded,
+                    reason: None,
+                    message: format!(
+                        "no answer from the broker within {:?} (request_timeout); resending on a new stream",
+                        config.request_timeout
+                    ),
+                    metadata: Vec::new(),
+                };
+                tracing::warn!(topic, partition, error = %err, "produce request timed out");
+                client.forget_leader(&topic, partition);
+                lane = None;
+                fail_or_keep(&mut in_flight, &err, &config, true, &mut next_seq);
+                if err.is_retriable() {
+                    pause(&mut backoff).await;
+                }
+            }
             else => {}
         }
     }
@@ -645,6 +671,7 @@ async fn open_lane(
     let (tx, rx) = mpsc::channel(config.max_in_flight.max(1) + 1);
     for entry in in_flight.iter_mut() {
         entry.id = *next_id;
+        entry.sent = tokio::time::Instant::now();
         *next_id += 1;
         // The channel has room for every batch in flight.
         let _ = tx.try_send(stream_request(topic, partition, config, entry));
@@ -758,6 +785,14 @@ fn fail_or_keep(
         *next_seq = seq;
     }
     *in_flight = kept;
+}
+
+/// Sleeps until the oldest batch in flight has waited `timeout`.
+async fn sleep_until_due(in_flight: &VecDeque<InFlight>, timeout: Duration) {
+    match in_flight.front() {
+        Some(front) => tokio::time::sleep_until(front.sent + timeout).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// After an error that says the leader moved or is gone, the next attempt

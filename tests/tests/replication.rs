@@ -1,0 +1,364 @@
+//! Partition replication across real mqd processes: placement, acks=all
+//! with min.insync.replicas, leader failover after kill -9 and SIGSTOP,
+//! truncation of what was never committed, and a client that rides
+//! through it all. Every test ends by reading the partition back and
+//! checking that each acknowledged record is there, at its offset, once.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use mq::proto::{Acks, CreateTopicRequest, ProduceRequest};
+use mq::{Consumer, ConsumerConfig, Producer, ProducerConfig, Record, StartOffset};
+use mq_tests::cluster::Cluster;
+use mq_tests::wait_for;
+use std::sync::Mutex;
+
+const SETTLE: Duration = Duration::from_secs(30);
+
+async fn create(client: &mq::Client, name: &str, partitions: u32, rf: u32, min_insync: u32) {
+    client
+        .admin_raw()
+        .create_topic(CreateTopicRequest {
+            name: name.into(),
+            partitions,
+            replication_factor: rf,
+            configs: [("min.insync.replicas".to_string(), min_insync.to_string())].into(),
+        })
+        .await
+        .unwrap();
+}
+
+fn acks_all() -> ProducerConfig {
+    ProducerConfig {
+        acks: mq::Acks::All,
+        linger: Duration::from_millis(1),
+        ..Default::default()
+    }
+}
+
+/// Acknowledged records: value → offset.
+type Acked = Arc<Mutex<BTreeMap<u64, i64>>>;
+
+/// Produces numbered records to `topic`/0 one after another (acks=all)
+/// until `stop`, noting each acknowledged one; returns the errors the
+/// application saw.
+fn produce_continuously(
+    client: mq::Client,
+    topic: &'static str,
+    acked: Acked,
+    stop: Arc<AtomicBool>,
+) -> tokio::task::JoinHandle<Vec<String>> {
+    tokio::spawn(async move {
+        let producer = Producer::new(client, acks_all());
+        let mut errors = Vec::new();
+        let mut i = 0u64;
+        while !stop.load(Ordering::Relaxed) {
+            let record = Record::new(i.to_string().into_bytes());
+            let sent = match producer.send_to(topic, 0, record).await {
+                Ok(delivery) => delivery.await,
+                Err(e) => Err(e),
+            };
+            match sent {
+                Ok(meta) => {
+                    acked.lock().unwrap().insert(i, meta.offset);
+                }
+                Err(e) => errors.push(e.to_string()),
+            }
+            i += 1;
+        }
+        errors
+    })
+}
+
+/// Waits until `more` records beyond `from` are acknowledged.
+async fn acked_past(acked: &Acked, from: usize, more: usize, what: &str) -> usize {
+    wait_for(SETTLE, what, async || {
+        let n = acked.lock().unwrap().len();
+        (n >= from + more).then_some(n)
+    })
+    .await
+}
+
+/// Reads `topic`/`partition` from the start up to its high watermark.
+async fn read_all(bootstrap: &str, topic: &str, partition: u32, end: i64) -> Vec<(i64, String)> {
+    let client = mq::Client::connect(bootstrap).await.unwrap();
+    let mut consumer = Consumer::new(client, ConsumerConfig::default());
+    consumer
+        .assign(topic, partition, StartOffset::Earliest)
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    wait_for(SETTLE, "reading every record back", async || {
+        for r in consumer.poll(Duration::from_millis(200)).await.unwrap() {
+            let value = String::from_utf8(r.value.unwrap().to_vec()).unwrap();
+            out.push((r.offset, value));
+        }
+        (out.last().map_or(0, |(o, _)| o + 1) >= end).then_some(())
+    })
+    .await;
+    out
+}
+
+/// Every acknowledged record is at its offset, offsets are dense from 0,
+/// and no value is stored twice.
+fn check_nothing_acknowledged_is_lost(read: &[(i64, String)], acked: &BTreeMap<u64, i64>) {
+    for (i, (offset, _)) in read.iter().enumerate() {
+        assert_eq!(*offset, i as i64, "offsets have a gap or repeat at {i}");
+    }
+    let mut seen = HashSet::new();
+    for (offset, value) in read {
+        assert!(
+            seen.insert(value),
+            "value {value} stored twice (again at {offset})"
+        );
+    }
+    for (value, offset) in acked {
+        let stored = read.get(*offset as usize).map(|(_, v)| v.as_str());
+        assert_eq!(
+            stored,
+            Some(value.to_string().as_str()),
+            "acknowledged record {value} is not at offset {offset}"
+        );
+    }
+}
+
+async fn high_watermark(cluster: &Cluster, topic: &str) -> i64 {
+    let leader = cluster.wait_leader(topic, 0, &[], SETTLE).await;
+    cluster
+        .partition(leader, topic, 0)
+        .await
+        .unwrap()
+        .high_watermark
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn topics_are_spread_over_the_brokers_and_copied_to_every_replica() {
+    let cluster = Cluster::start(3);
+    cluster.wait_settled(&[1, 2, 3], SETTLE).await;
+    let client = mq::Client::connect(&cluster.url(2)).await.unwrap();
+
+    // More replicas than brokers: refused, naming both numbers.
+    let err = client
+        .admin_raw()
+        .create_topic(CreateTopicRequest {
+            name: "too-many".into(),
+            partitions: 1,
+            replication_factor: 4,
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::InvalidArgument);
+    assert!(
+        err.message().contains("replication factor 4") && err.message().contains("3 broker"),
+        "{err:?}"
+    );
+
+    // Three partitions, three replicas: each broker leads one.
+    create(&client, "spread", 3, 3, 2).await;
+    let described = client
+        .admin_raw()
+        .describe_topic(mq::proto::DescribeTopicRequest {
+            name: "spread".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut leaders: Vec<u32> = described.partitions.iter().map(|p| p.leader).collect();
+    leaders.sort_unstable();
+    assert_eq!(leaders, vec![1, 2, 3], "{described:?}");
+    for p in &described.partitions {
+        let mut replicas = p.replicas.clone();
+        replicas.sort_unstable();
+        assert_eq!(replicas, vec![1, 2, 3], "{p:?}");
+    }
+
+    // Records sent through any node reach every replica.
+    let bootstrap = mq::Client::connect(&cluster.url(1)).await.unwrap();
+    let producer = Producer::new(bootstrap, acks_all());
+    for i in 0..300u32 {
+        let record =
+            Record::new(format!("{i}").into_bytes()).with_key(format!("k{i}").into_bytes());
+        producer.send("spread", record).await.unwrap();
+    }
+    producer.flush().await.unwrap();
+    let mut total = 0;
+    for partition in 0..3 {
+        cluster
+            .wait_in_sync(1, "spread", partition, &[1, 2, 3], SETTLE)
+            .await;
+        let leader = cluster.wait_leader("spread", partition, &[], SETTLE).await;
+        let p = cluster
+            .partition(leader, "spread", partition)
+            .await
+            .unwrap();
+        assert_eq!(p.high_watermark, p.log_end_offset, "{p:?}");
+        total += read_all(&cluster.bootstrap(), "spread", partition, p.high_watermark)
+            .await
+            .len();
+    }
+    assert_eq!(total, 300);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_records_survive_rounds_of_leader_kill9_and_restart() {
+    let mut cluster = Cluster::start(3);
+    cluster.wait_settled(&[1, 2, 3], SETTLE).await;
+    let client = mq::Client::connect(&cluster.bootstrap()).await.unwrap();
+    create(&client, "orders", 1, 3, 2).await;
+    cluster
+        .wait_in_sync(1, "orders", 0, &[1, 2, 3], SETTLE)
+        .await;
+
+    let acked: Acked = Default::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let producing = produce_continuously(client.clone(), "orders", acked.clone(), stop.clone());
+
+    let mut count = acked_past(&acked, 0, 100, "first writes").await;
+    for round in 0..3 {
+        let leader = cluster.wait_leader("orders", 0, &[], SETTLE).await;
+        cluster.kill9(leader);
+        let next = cluster.wait_leader("orders", 0, &[leader], SETTLE).await;
+        assert_ne!(next, leader);
+        count = acked_past(
+            &acked,
+            count,
+            100,
+            &format!("writes on the new leader (round {round})"),
+        )
+        .await;
+        cluster.start_node(leader);
+        // The restarted node catches up and rejoins the ISR.
+        cluster
+            .wait_in_sync(next, "orders", 0, &[1, 2, 3], SETTLE)
+            .await;
+        count = acked_past(&acked, count, 50, "writes with every replica back").await;
+    }
+    stop.store(true, Ordering::Relaxed);
+    let errors = producing.await.unwrap();
+    assert!(errors.is_empty(), "the application saw errors: {errors:?}");
+
+    let end = high_watermark(&cluster, "orders").await;
+    let read = read_all(&cluster.bootstrap(), "orders", 0, end).await;
+    let acked = acked.lock().unwrap().clone();
+    assert!(read.len() >= acked.len());
+    check_nothing_acknowledged_is_lost(&read, &acked);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_leader_steps_down_truncates_and_follows() {
+    let cluster = Cluster::start(3);
+    cluster.wait_settled(&[1, 2, 3], SETTLE).await;
+    let client = mq::Client::connect(&cluster.bootstrap()).await.unwrap();
+    create(&client, "paused", 1, 3, 2).await;
+    cluster
+        .wait_in_sync(1, "paused", 0, &[1, 2, 3], SETTLE)
+        .await;
+
+    let acked: Acked = Default::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let producing = produce_continuously(client.clone(), "paused", acked.clone(), stop.clone());
+    let count = acked_past(&acked, 0, 100, "first writes").await;
+
+    // SIGSTOP the leader past the session timeout: another takes over.
+    let old = cluster.wait_leader("paused", 0, &[], SETTLE).await;
+    cluster.node(old).signal("STOP");
+    let new = cluster.wait_leader("paused", 0, &[old], SETTLE).await;
+    acked_past(&acked, count, 100, "writes on the new leader").await;
+
+    // Back: before it hears it was replaced, it may take a write; that
+    // write was never committed and must not survive.
+    cluster.node(old).signal("CONT");
+    let raw = mq::Client::connect(&cluster.url(old)).await.unwrap();
+    let stray = mq::batch::encode_batch(
+        &[Record::new(b"stray".to_vec())],
+        mq::batch::Compression::None,
+        mq::batch::ProducerStamp::NONE,
+    )
+    .unwrap();
+    let _ = raw
+        .broker()
+        .produce(ProduceRequest {
+            topic: "paused".into(),
+            partition: 0,
+            acks: Acks::None as i32,
+            records: stray,
+            timeout_ms: 0,
+        })
+        .await;
+    cluster
+        .wait_in_sync(new, "paused", 0, &[1, 2, 3], SETTLE)
+        .await;
+    let p = cluster.partition(old, "paused", 0).await.unwrap();
+    assert_eq!(p.leader, new, "the old leader follows: {p:?}");
+
+    stop.store(true, Ordering::Relaxed);
+    let errors = producing.await.unwrap();
+    assert!(errors.is_empty(), "the application saw errors: {errors:?}");
+    let end = high_watermark(&cluster, "paused").await;
+    let read = read_all(&cluster.bootstrap(), "paused", 0, end).await;
+    assert!(
+        read.iter().all(|(_, v)| v != "stray"),
+        "an uncommitted write is served"
+    );
+    check_nothing_acknowledged_is_lost(&read, &acked.lock().unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_two_of_three_down_acks_all_writes_are_refused_until_one_returns() {
+    let mut cluster = Cluster::start(3);
+    cluster.wait_settled(&[1, 2, 3], SETTLE).await;
+    let client = mq::Client::connect(&cluster.bootstrap()).await.unwrap();
+    create(&client, "strict", 1, 3, 2).await;
+    cluster
+        .wait_in_sync(1, "strict", 0, &[1, 2, 3], SETTLE)
+        .await;
+    let leader = cluster.wait_leader("strict", 0, &[], SETTLE).await;
+    let on_leader = mq::Client::connect(&cluster.url(leader)).await.unwrap();
+    let produce = async || {
+        let records = mq::batch::encode_batch(
+            &[Record::new(b"x".to_vec())],
+            mq::batch::Compression::None,
+            mq::batch::ProducerStamp::NONE,
+        )
+        .unwrap();
+        on_leader
+            .broker()
+            .produce(ProduceRequest {
+                topic: "strict".into(),
+                partition: 0,
+                acks: Acks::All as i32,
+                records,
+                timeout_ms: 0,
+            })
+            .await
+            .map_err(mq::Error::from)
+    };
+    produce().await.unwrap();
+
+    let down: Vec<u32> = (1..=3).filter(|id| *id != leader).collect();
+    for id in &down {
+        cluster.kill9(*id);
+    }
+    let err = wait_for(SETTLE, "acks=all writes to be refused", async || {
+        produce().await.err()
+    })
+    .await;
+    assert_eq!(err.code(), Some(tonic::Code::Unavailable), "{err}");
+    assert_eq!(err.reason(), Some(mq::reason::NOT_ENOUGH_REPLICAS), "{err}");
+    let message = err.to_string();
+    assert!(
+        message.contains("strict/0") && message.contains("min.insync.replicas = 2"),
+        "{message}"
+    );
+
+    cluster.start_node(down[0]);
+    wait_for(SETTLE, "acks=all writes to succeed again", async || {
+        produce().await.ok()
+    })
+    .await;
+}
