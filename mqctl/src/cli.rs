@@ -156,6 +156,30 @@ pub enum ClusterCommand {
         #[arg(long, value_parser = parse_duration, default_value = "60s")]
         timeout: Duration,
     },
+    /// Give leadership back to preferred replicas (after a failover or a
+    /// rolling restart left leaders uneven)
+    ElectLeader {
+        /// Only this topic (default: every topic)
+        #[arg(long)]
+        topic: Option<String>,
+        /// Only this partition of --topic
+        #[arg(long, requires = "topic")]
+        partition: Option<u32>,
+    },
+    /// Move a partition's replicas to other brokers; the new replicas catch
+    /// up before the old ones are dropped
+    Reassign {
+        topic: String,
+        partition: u32,
+        /// The new replicas, preferred leader first (e.g. 2,3)
+        #[arg(long, value_delimiter = ',', required = true)]
+        replicas: Vec<u32>,
+        /// Wait until the move is complete
+        #[arg(long)]
+        wait: bool,
+        #[arg(long, value_parser = parse_duration, default_value = "5m")]
+        timeout: Duration,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use mq::proto::{
     BrokerStatus, ClusterStatusRequest, ClusterStatusResponse, DescribePartitionsRequest,
-    DescribeTopicRequest, ListBrokersRequest, PartitionReplicas, StatsRequest,
+    DescribeTopicRequest, ElectLeadersRequest, ListBrokersRequest, PartitionReplicas,
+    ReassignPartitionRequest, StatsRequest,
 };
 use serde_json::{json, Value};
 
@@ -34,7 +35,133 @@ pub async fn run(s: &Session, command: ClusterCommand) -> Result<()> {
         }
         ClusterCommand::Health => health(s).await,
         ClusterCommand::Wait { timeout, .. } => wait_healthy(s, timeout).await,
+        ClusterCommand::ElectLeader { topic, partition } => {
+            elect_leaders(s, topic.unwrap_or_default(), partition).await
+        }
+        ClusterCommand::Reassign {
+            topic,
+            partition,
+            replicas,
+            wait,
+            timeout,
+        } => reassign(s, topic, partition, replicas, wait.then_some(timeout)).await,
     }
+}
+
+async fn elect_leaders(s: &Session, topic: String, partition: Option<u32>) -> Result<()> {
+    let client = s.client().await?;
+    let answer = s
+        .rpc(
+            client
+                .admin_raw()
+                .elect_leaders(ElectLeadersRequest { topic, partition }),
+        )
+        .await?;
+    let mut table = Table::new(["TOPIC", "PARTITION", "LEADER", "EPOCH", "RESULT"]);
+    for p in &answer.partitions {
+        table.row([
+            p.topic.clone(),
+            p.partition.to_string(),
+            p.leader.to_string(),
+            p.leader_epoch.to_string(),
+            if p.moved {
+                "moved to the preferred replica".to_string()
+            } else {
+                p.reason.clone()
+            },
+        ]);
+    }
+    let json: Vec<Value> = answer
+        .partitions
+        .iter()
+        .map(|p| {
+            json!({
+                "topic": p.topic,
+                "partition": p.partition,
+                "leader": p.leader,
+                "leader_epoch": p.leader_epoch,
+                "moved": p.moved,
+                "reason": p.reason,
+            })
+        })
+        .collect();
+    s.out.emit(&table, &Value::Array(json))
+}
+
+async fn reassign(
+    s: &Session,
+    topic: String,
+    partition: u32,
+    replicas: Vec<u32>,
+    wait: Option<Duration>,
+) -> Result<()> {
+    let client = s.client().await?;
+    let request = ReassignPartitionRequest {
+        topic: topic.clone(),
+        partition,
+        replicas: replicas.clone(),
+    };
+    let mut p = s
+        .rpc(client.admin_raw().reassign_partition(request))
+        .await?;
+    if let Some(timeout) = wait {
+        let deadline = Instant::now() + timeout;
+        while !p.reassigning_to.is_empty() {
+            if Instant::now() >= deadline {
+                return Err(CliError::Unhealthy(format!(
+                    "{topic}/{partition} is still moving to {} after {}; the new replicas may be down or far behind (see `mqctl cluster partitions --topic {topic}`)",
+                    crate::output::node_list(&replicas),
+                    mq::human::duration_secs(timeout.as_secs_f64())
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let request = DescribePartitionsRequest {
+                topic: topic.clone(),
+                ..Default::default()
+            };
+            let all = s
+                .rpc(client.admin_raw().describe_partitions(request))
+                .await?;
+            if let Some(now) = all
+                .partitions
+                .into_iter()
+                .find(|q| q.partition == partition)
+            {
+                p = now;
+            }
+        }
+    }
+    let state = if p.reassigning_to.is_empty() {
+        "done".to_string()
+    } else {
+        format!("moving to {}", crate::output::node_list(&p.reassigning_to))
+    };
+    let mut table = Table::new([
+        "TOPIC",
+        "PARTITION",
+        "LEADER",
+        "REPLICAS",
+        "ISR",
+        "REASSIGNMENT",
+    ]);
+    table.row([
+        p.topic.clone(),
+        p.partition.to_string(),
+        p.leader.to_string(),
+        crate::output::node_list(&p.replicas),
+        crate::output::node_list(&p.isr),
+        state,
+    ]);
+    let json = json!({
+        "topic": p.topic,
+        "partition": p.partition,
+        "leader": p.leader,
+        "replicas": p.replicas,
+        "isr": p.isr,
+        "reassigning_to": p.reassigning_to,
+        "done": p.reassigning_to.is_empty(),
+    });
+    s.out.emit(&table, &json)
 }
 
 async fn status(s: &Session) -> Result<()> {
@@ -204,6 +331,7 @@ async fn partitions(s: &Session, request: DescribePartitionsRequest) -> Result<(
                 "offline": p.offline,
                 "log_end_offset": p.log_end_offset,
                 "high_watermark": p.high_watermark,
+                "reassigning_to": p.reassigning_to,
             })
         })
         .collect();

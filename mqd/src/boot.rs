@@ -293,6 +293,9 @@ pub async fn run(
             }));
         }
     }
+    // In a cluster, hand partition leadership to in-sync replicas first,
+    // while this node still answers: clients then find the new leaders.
+    cluster.leave().await;
     tracing::info!("shutting down: no new connections, draining requests");
     crate::systemd::stopping();
     grpc::set_serving(&mut health, false).await;
@@ -313,7 +316,6 @@ pub async fn run(
         }
     }
     tracker.wait().await;
-    cluster.leave().await;
     cluster.shutdown().await;
 
     if let Err(e) = broker

@@ -111,6 +111,20 @@ impl Broker {
         })
     }
 
+    /// Where a reassignment of the partition is moving it (empty if none).
+    pub fn reassigning_to(&self, topic: &str, partition: u32) -> Vec<u32> {
+        if !self.topics.clustered() {
+            return Vec::new();
+        }
+        let state = self.cluster.state();
+        state
+            .topics
+            .get(topic)
+            .and_then(|t| t.partitions.get(partition as usize))
+            .and_then(|p| p.target.clone())
+            .unwrap_or_default()
+    }
+
     /// Every partition of a topic with its placement, and its local replica
     /// when this node has one (in a cluster a node holds only the
     /// partitions placed on it).

@@ -362,3 +362,114 @@ async fn with_two_of_three_down_acks_all_writes_are_refused_until_one_returns() 
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rolling_restart_under_load_loses_nothing_and_surfaces_no_error() {
+    let mut cluster = Cluster::start(3);
+    cluster.wait_settled(&[1, 2, 3], SETTLE).await;
+    let client = mq::Client::connect(&cluster.bootstrap()).await.unwrap();
+    create(&client, "rolling", 1, 3, 2).await;
+    cluster
+        .wait_in_sync(1, "rolling", 0, &[1, 2, 3], SETTLE)
+        .await;
+
+    let acked: Acked = Default::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let producing = produce_continuously(client.clone(), "rolling", acked.clone(), stop.clone());
+    let mut count = acked_past(&acked, 0, 50, "first writes").await;
+    for id in 1..=3 {
+        // SIGTERM: leadership moves away before the node exits.
+        let status = cluster.terminate(id).await;
+        assert!(status.success(), "node {id} exited with {status}");
+        count = acked_past(&acked, count, 50, &format!("writes with node {id} down")).await;
+        cluster.start_node(id);
+        let others: Vec<u32> = (1..=3).filter(|o| *o != id).collect();
+        cluster
+            .wait_in_sync(others[0], "rolling", 0, &[1, 2, 3], SETTLE)
+            .await;
+        count = acked_past(&acked, count, 50, &format!("writes with node {id} back")).await;
+    }
+    stop.store(true, Ordering::Relaxed);
+    let errors = producing.await.unwrap();
+    assert!(errors.is_empty(), "the application saw errors: {errors:?}");
+
+    // Leaders go back to their preferred replicas on request.
+    let elected = client
+        .admin_raw()
+        .elect_leaders(mq::proto::ElectLeadersRequest {
+            topic: "rolling".into(),
+            partition: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let preferred = cluster.partition(1, "rolling", 0).await.unwrap().replicas[0];
+    assert_eq!(elected.partitions[0].leader, preferred, "{elected:?}");
+
+    let end = high_watermark(&cluster, "rolling").await;
+    let read = read_all(&cluster.bootstrap(), "rolling", 0, end).await;
+    check_nothing_acknowledged_is_lost(&read, &acked.lock().unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partition_moves_to_other_brokers_under_load_without_losing_a_record() {
+    let cluster = Cluster::start(3);
+    cluster.wait_settled(&[1, 2, 3], SETTLE).await;
+    let client = mq::Client::connect(&cluster.bootstrap()).await.unwrap();
+    client
+        .admin_raw()
+        .create_topic(CreateTopicRequest {
+            name: "moving".into(),
+            partitions: 1,
+            replication_factor: 2,
+            configs: [("min.insync.replicas".to_string(), "2".to_string())].into(),
+        })
+        .await
+        .unwrap();
+    let from = cluster.partition(1, "moving", 0).await.unwrap().replicas;
+    let mut sorted = from.clone();
+    sorted.sort_unstable();
+    cluster.wait_in_sync(1, "moving", 0, &sorted, SETTLE).await;
+    // Keep one replica and swap the other for the third broker.
+    let spare = (1..=3).find(|id| !from.contains(id)).unwrap();
+    let target = vec![from[1], spare];
+
+    let acked: Acked = Default::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let producing = produce_continuously(client.clone(), "moving", acked.clone(), stop.clone());
+    let count = acked_past(&acked, 0, 200, "first writes").await;
+    let started = client
+        .admin_raw()
+        .reassign_partition(mq::proto::ReassignPartitionRequest {
+            topic: "moving".into(),
+            partition: 0,
+            replicas: target.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(started.reassigning_to, target, "{started:?}");
+    wait_for(SETTLE, "the move to complete", async || {
+        let p = cluster.partition(1, "moving", 0).await?;
+        (p.reassigning_to.is_empty() && p.replicas == target).then_some(())
+    })
+    .await;
+    acked_past(&acked, count, 100, "writes after the move").await;
+    stop.store(true, Ordering::Relaxed);
+    let errors = producing.await.unwrap();
+    assert!(errors.is_empty(), "the application saw errors: {errors:?}");
+
+    let mut sorted = target.clone();
+    sorted.sort_unstable();
+    cluster.wait_in_sync(1, "moving", 0, &sorted, SETTLE).await;
+    // The dropped replica deleted its copy.
+    let dropped = from[0];
+    wait_for(SETTLE, "the old replica to be deleted", async || {
+        let left = cluster.partition(dropped, "moving", 0).await?;
+        (left.log_end_offset == -1).then_some(())
+    })
+    .await;
+    let end = high_watermark(&cluster, "moving").await;
+    let read = read_all(&cluster.bootstrap(), "moving", 0, end).await;
+    check_nothing_acknowledged_is_lost(&read, &acked.lock().unwrap());
+}

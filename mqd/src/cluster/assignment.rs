@@ -47,6 +47,10 @@ pub struct PartitionMeta {
     /// In-sync replicas, leader included. Kept (with the last leader) when
     /// the partition goes offline, so that broker can lead again cleanly.
     pub isr: Vec<u32>,
+    /// A reassignment under way: the replicas it moves to. Until they are
+    /// all in sync, `replicas` holds the old ones and these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Vec<u32>>,
 }
 
 impl PartitionMeta {
@@ -56,7 +60,66 @@ impl PartitionMeta {
             isr: replicas.clone(),
             replicas,
             leader_epoch: 0,
+            target: None,
         }
+    }
+
+    /// Starts moving to `target`: its new members join the replica list
+    /// (and so start copying); see [`finish_reassignment`](Self::finish_reassignment).
+    pub fn reassign(&mut self, target: Vec<u32>, live: &BTreeSet<u32>) {
+        // A reassignment replacing one under way keeps what is copying.
+        let mut replicas = self.replicas.clone();
+        for r in &target {
+            if !replicas.contains(r) {
+                replicas.push(*r);
+            }
+        }
+        self.replicas = replicas;
+        self.target = Some(target);
+        self.finish_reassignment(live);
+    }
+
+    /// Completes a reassignment once every target replica is in sync: the
+    /// old replicas are dropped, and a leader that is not among the targets
+    /// hands over to one that is (a new epoch).
+    pub fn finish_reassignment(&mut self, live: &BTreeSet<u32>) {
+        let Some(target) = &self.target else {
+            return;
+        };
+        if !target.iter().all(|r| self.isr.contains(r)) {
+            return;
+        }
+        let target = target.clone();
+        self.isr.retain(|r| target.contains(r));
+        if self.leader.is_none_or(|l| !target.contains(&l)) {
+            self.leader = target
+                .iter()
+                .copied()
+                .find(|r| self.isr.contains(r) && live.contains(r));
+            self.leader_epoch += 1;
+        }
+        self.replicas = target;
+        self.target = None;
+    }
+
+    /// Hands leadership to the preferred replica if it is alive, in sync
+    /// and not leading already; otherwise says why not.
+    pub fn elect_preferred(&mut self, live: &BTreeSet<u32>) -> Result<(), String> {
+        let Some(preferred) = self.replicas.first().copied() else {
+            return Err("the partition has no replicas".into());
+        };
+        if self.leader == Some(preferred) {
+            return Err(format!("node {preferred} leads already"));
+        }
+        if !live.contains(&preferred) {
+            return Err(format!("preferred replica {preferred} is down"));
+        }
+        if !self.isr.contains(&preferred) {
+            return Err(format!("preferred replica {preferred} is not in sync yet"));
+        }
+        self.leader = Some(preferred);
+        self.leader_epoch += 1;
+        Ok(())
     }
 }
 
@@ -250,6 +313,31 @@ mod tests {
         remove_broker(&mut t, 1, &[2].into());
         let p = &t["t"].partitions[0];
         assert_eq!((p.leader, p.isr.clone()), (Some(2), vec![2]));
+    }
+
+    #[test]
+    fn a_reassignment_adds_the_new_replicas_first_and_drops_the_old_once_they_are_in_sync() {
+        let live: BTreeSet<u32> = [1, 2, 3].into();
+        let mut p = PartitionMeta::new(vec![1, 2]);
+        p.reassign(vec![2, 3], &live);
+        assert_eq!(
+            (p.replicas.clone(), p.leader, p.leader_epoch),
+            (vec![1, 2, 3], Some(1), 0)
+        );
+        // 3 caught up: the move completes, and 1 hands over to 2.
+        p.isr = vec![1, 2, 3];
+        p.finish_reassignment(&live);
+        assert_eq!(p.replicas, vec![2, 3]);
+        assert_eq!(p.isr, vec![2, 3]);
+        assert_eq!(
+            (p.leader, p.leader_epoch, p.target.clone()),
+            (Some(2), 1, None)
+        );
+        // The preferred leader is 2 already; 3 is not preferred.
+        assert!(p.elect_preferred(&live).is_err());
+        p.leader = Some(3);
+        assert!(p.elect_preferred(&live).is_ok());
+        assert_eq!((p.leader, p.leader_epoch), (Some(2), 2));
     }
 
     #[test]

@@ -469,11 +469,36 @@ impl Controller {
             at_ms: mq::record::now_ms(),
             reason: "shut down cleanly".into(),
         };
+        let led_before = self.partitions_led_in_state();
         match tokio::time::timeout(LEAVE_TIMEOUT, self.write(fence)).await {
-            Ok(Ok(_)) => tracing::info!("told the controller this broker is leaving"),
+            Ok(Ok(_)) => {
+                // Fencing moved the partitions it led to in-sync replicas;
+                // wait until this node has applied that, so its last
+                // answers already point clients at the new leaders.
+                let deadline = Instant::now() + LEAVE_TIMEOUT;
+                while self.partitions_led_in_state() > 0 && Instant::now() < deadline {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                tracing::info!(
+                    partitions_handed_over = led_before.saturating_sub(self.partitions_led_in_state()),
+                    still_led = self.partitions_led_in_state(),
+                    "told the controller this broker is leaving"
+                );
+            }
             Ok(Err(e)) => tracing::warn!(error = %e, "could not tell the controller this broker is leaving; it will be fenced after the session timeout"),
             Err(_) => tracing::warn!("the controller did not confirm this broker's leaving within {LEAVE_TIMEOUT:?}; it will be fenced after the session timeout"),
         }
+    }
+
+    /// Partitions the applied state has this node leading.
+    fn partitions_led_in_state(&self) -> usize {
+        let me = self.me.node_id;
+        self.state()
+            .topics
+            .values()
+            .flat_map(|t| &t.partitions)
+            .filter(|p| p.leader == Some(me) && p.isr.len() > 1)
+            .count()
     }
 
     pub async fn shutdown(&self) {

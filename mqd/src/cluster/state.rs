@@ -102,6 +102,17 @@ pub enum Command {
         leader_epoch: i32,
         isr: Vec<u32>,
     },
+    /// Gives leadership to the partition's preferred replica.
+    ElectPreferred {
+        topic: String,
+        partition: u32,
+    },
+    /// Moves a partition's replicas to `target`.
+    Reassign {
+        topic: String,
+        partition: u32,
+        target: Vec<u32>,
+    },
 }
 
 /// What applying a command did.
@@ -234,12 +245,46 @@ impl ClusterState {
                 match assignment::check_isr(p, leader, leader_epoch, &isr, &live) {
                     Ok(()) => {
                         p.isr = isr;
+                        p.finish_reassignment(&live);
                         Applied::Done
                     }
                     Err(why) => Applied::Refused(why),
                 }
             }
+            Command::ElectPreferred { topic, partition } => {
+                let live = self.live_ids();
+                match self.partition_mut(&topic, partition) {
+                    Some(p) => match p.elect_preferred(&live) {
+                        Ok(()) => Applied::Done,
+                        Err(why) => Applied::Refused(why),
+                    },
+                    None => Applied::Refused(format!("{topic}/{partition} does not exist")),
+                }
+            }
+            Command::Reassign {
+                topic,
+                partition,
+                target,
+            } => {
+                let live = self.live_ids();
+                if let Some(r) = target.iter().find(|r| !live.contains(r)) {
+                    return Applied::Refused(format!("broker {r} is not alive"));
+                }
+                match self.partition_mut(&topic, partition) {
+                    Some(p) => {
+                        p.reassign(target, &live);
+                        Applied::Done
+                    }
+                    None => Applied::Refused(format!("{topic}/{partition} does not exist")),
+                }
+            }
         }
+    }
+
+    fn partition_mut(&mut self, topic: &str, partition: u32) -> Option<&mut PartitionMeta> {
+        self.topics
+            .get_mut(topic)
+            .and_then(|t| t.partitions.get_mut(partition as usize))
     }
 
     fn live_ids(&self) -> BTreeSet<u32> {

@@ -189,3 +189,120 @@ async fn mirrored(
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
+
+/// What a preferred-leader election did to one partition.
+#[derive(Debug, Clone)]
+pub struct Elected {
+    pub topic: String,
+    pub partition: u32,
+    pub leader: Option<u32>,
+    pub leader_epoch: i32,
+    /// Why leadership did not move; None when it moved.
+    pub refused: Option<String>,
+}
+
+/// Gives leadership back to preferred replicas: of every partition, of one
+/// topic's, or of one partition.
+pub async fn elect_preferred(
+    controller: &Controller,
+    topic: Option<&str>,
+    partition: Option<u32>,
+) -> Result<Vec<Elected>> {
+    let state = controller.state();
+    let mut targets = Vec::new();
+    for (name, meta) in &state.topics {
+        if topic.is_some_and(|t| t != name) {
+            continue;
+        }
+        for id in 0..meta.partitions.len() as u32 {
+            if partition.is_none_or(|p| p == id) {
+                targets.push((name.clone(), id));
+            }
+        }
+    }
+    if let Some(t) = topic {
+        if !state.topics.contains_key(t) {
+            return Err(not_found(t));
+        }
+        if let Some(p) = partition.filter(|_| targets.is_empty()) {
+            return Err(BrokerError::PartitionNotFound {
+                topic: t.to_string(),
+                partition: p,
+                count: state.topics[t].partitions.len() as u32,
+            });
+        }
+    }
+    let mut out = Vec::with_capacity(targets.len());
+    for (topic, partition) in targets {
+        let applied = controller
+            .write(Command::ElectPreferred {
+                topic: topic.clone(),
+                partition,
+            })
+            .await?;
+        let now = controller.state();
+        let p = &now
+            .topics
+            .get(&topic)
+            .and_then(|t| t.partitions.get(partition as usize));
+        out.push(Elected {
+            leader: p.and_then(|p| p.leader),
+            leader_epoch: p.map_or(0, |p| p.leader_epoch),
+            refused: match applied {
+                Applied::Refused(why) => Some(why),
+                _ => None,
+            },
+            topic,
+            partition,
+        });
+    }
+    Ok(out)
+}
+
+/// Starts moving a partition's replicas to `replicas`; the controller
+/// completes the move once the new ones are in sync.
+pub async fn reassign(
+    controller: &Controller,
+    topic: &str,
+    partition: u32,
+    replicas: Vec<u32>,
+) -> Result<()> {
+    let state = controller.state();
+    let Some(meta) = state.topics.get(topic) else {
+        return Err(not_found(topic));
+    };
+    if partition as usize >= meta.partitions.len() {
+        return Err(BrokerError::PartitionNotFound {
+            topic: topic.to_string(),
+            partition,
+            count: meta.partitions.len() as u32,
+        });
+    }
+    let mut distinct = replicas.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if replicas.is_empty() || distinct.len() != replicas.len() {
+        return Err(BrokerError::InvalidRequest(format!(
+            "replicas {replicas:?}: give one or more distinct broker ids, preferred leader first"
+        )));
+    }
+    if let Some(r) = replicas
+        .iter()
+        .find(|r| !state.live_brokers().any(|b| b.node_id == **r))
+    {
+        return Err(BrokerError::InvalidRequest(format!(
+            "broker {r} is not alive; see `mqctl cluster brokers`"
+        )));
+    }
+    match controller
+        .write(Command::Reassign {
+            topic: topic.to_string(),
+            partition,
+            target: replicas,
+        })
+        .await?
+    {
+        Applied::Refused(why) => Err(BrokerError::InvalidRequest(why)),
+        _ => Ok(()),
+    }
+}

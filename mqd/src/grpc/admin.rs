@@ -12,12 +12,13 @@ use mq::proto::{
     AckAlertRequest, AddPartitionsRequest, Alert as ProtoAlert, AlertRule, AlterTopicConfigRequest,
     ClusterStatusRequest, ClusterStatusResponse, CreateTopicRequest, DeleteGroupRequest,
     DeleteGroupResponse, DeleteTopicRequest, DeleteTopicResponse, DescribeGroupRequest,
-    DescribePartitionsRequest, DescribePartitionsResponse, DescribeTopicRequest, GroupDescription,
-    GroupMember, GroupState as ProtoGroupState, GroupSummary, ListAlertRulesRequest,
-    ListAlertRulesResponse, ListAlertsRequest, ListAlertsResponse, ListBrokersRequest,
-    ListBrokersResponse, ListGroupsRequest, ListGroupsResponse, ListTopicsRequest,
-    ListTopicsResponse, OffsetChange, PartitionDescription, PartitionLag, QueuePartition,
-    QueueReceiver, ResetOffsetsRequest, ResetOffsetsResponse, SetLogLevelRequest,
+    DescribePartitionsRequest, DescribePartitionsResponse, DescribeTopicRequest,
+    ElectLeadersRequest, ElectLeadersResponse, GroupDescription, GroupMember,
+    GroupState as ProtoGroupState, GroupSummary, ListAlertRulesRequest, ListAlertRulesResponse,
+    ListAlertsRequest, ListAlertsResponse, ListBrokersRequest, ListBrokersResponse,
+    ListGroupsRequest, ListGroupsResponse, ListTopicsRequest, ListTopicsResponse, OffsetChange,
+    PartitionDescription, PartitionLag, PartitionReplicas, QueuePartition, QueueReceiver,
+    ReassignPartitionRequest, ResetOffsetsRequest, ResetOffsetsResponse, SetLogLevelRequest,
     SetLogLevelResponse, StatsRequest, StatsSnapshot, TopicDescription, TopicSummary, WatchRequest,
 };
 use tonic::{Request, Response, Status};
@@ -376,6 +377,26 @@ impl AdminApi for AdminService {
         request: Request<DescribePartitionsRequest>,
     ) -> Result<Response<DescribePartitionsResponse>, Status> {
         super::cluster_admin::partitions(&self.broker, &request.into_inner())
+            .map(Response::new)
+            .map_err(to_status)
+    }
+
+    async fn elect_leaders(
+        &self,
+        request: Request<ElectLeadersRequest>,
+    ) -> Result<Response<ElectLeadersResponse>, Status> {
+        super::cluster_admin::elect_leaders(&self.broker, &request.into_inner())
+            .await
+            .map(Response::new)
+            .map_err(to_status)
+    }
+
+    async fn reassign_partition(
+        &self,
+        request: Request<ReassignPartitionRequest>,
+    ) -> Result<Response<PartitionReplicas>, Status> {
+        super::cluster_admin::reassign(&self.broker, request.into_inner())
+            .await
             .map(Response::new)
             .map_err(to_status)
     }

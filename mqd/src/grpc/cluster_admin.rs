@@ -3,7 +3,8 @@
 
 use mq::proto::{
     BrokerHealth, BrokerStatus, ClusterStats, ClusterStatusResponse, DescribePartitionsRequest,
-    DescribePartitionsResponse, ListBrokersResponse, PartitionReplicas, Voter,
+    DescribePartitionsResponse, ElectLeadersRequest, ElectLeadersResponse, ElectedLeader,
+    ListBrokersResponse, PartitionReplicas, ReassignPartitionRequest, Voter,
 };
 
 use crate::broker::Broker;
@@ -84,6 +85,7 @@ pub fn partitions(
                 offline: placed.offline,
                 log_end_offset: log_end,
                 high_watermark: hw,
+                reassigning_to: broker.reassigning_to(&topic.record().name, id),
             });
         }
     }
@@ -111,4 +113,68 @@ pub fn stats(broker: &Broker, now_ms: i64) -> ClusterStats {
             })
             .collect(),
     }
+}
+
+pub async fn elect_leaders(
+    broker: &Broker,
+    request: &ElectLeadersRequest,
+) -> Result<ElectLeadersResponse, BrokerError> {
+    if !broker.topics.clustered() {
+        return Err(single_node("preferred-leader election"));
+    }
+    let topic = (!request.topic.is_empty()).then_some(request.topic.as_str());
+    let elected =
+        crate::cluster::topic_admin::elect_preferred(&broker.cluster, topic, request.partition)
+            .await?;
+    Ok(ElectLeadersResponse {
+        partitions: elected
+            .into_iter()
+            .map(|e| ElectedLeader {
+                topic: e.topic,
+                partition: e.partition,
+                leader: e.leader.unwrap_or(0),
+                leader_epoch: e.leader_epoch.max(0) as u32,
+                moved: e.refused.is_none(),
+                reason: e.refused.unwrap_or_default(),
+            })
+            .collect(),
+    })
+}
+
+pub async fn reassign(
+    broker: &Broker,
+    request: ReassignPartitionRequest,
+) -> Result<PartitionReplicas, BrokerError> {
+    if !broker.topics.clustered() {
+        return Err(single_node("partition reassignment"));
+    }
+    crate::cluster::topic_admin::reassign(
+        &broker.cluster,
+        &request.topic,
+        request.partition,
+        request.replicas,
+    )
+    .await?;
+    let described = partitions(
+        broker,
+        &DescribePartitionsRequest {
+            topic: request.topic.clone(),
+            ..Default::default()
+        },
+    )?;
+    described
+        .partitions
+        .into_iter()
+        .find(|p| p.partition == request.partition)
+        .ok_or(BrokerError::PartitionNotFound {
+            topic: request.topic,
+            partition: request.partition,
+            count: 0,
+        })
+}
+
+fn single_node(what: &str) -> BrokerError {
+    BrokerError::InvalidRequest(format!(
+        "{what} needs a cluster; this node runs alone (start mqd with --peers)"
+    ))
 }
