@@ -154,6 +154,9 @@ _mqctl() {
             mqctl__subcmd__cluster,brokers)
                 cmd="mqctl__subcmd__cluster__subcmd__brokers"
                 ;;
+            mqctl__subcmd__cluster,elect-leader)
+                cmd="mqctl__subcmd__cluster__subcmd__elect__subcmd__leader"
+                ;;
             mqctl__subcmd__cluster,health)
                 cmd="mqctl__subcmd__cluster__subcmd__health"
                 ;;
@@ -162,6 +165,9 @@ _mqctl() {
                 ;;
             mqctl__subcmd__cluster,partitions)
                 cmd="mqctl__subcmd__cluster__subcmd__partitions"
+                ;;
+            mqctl__subcmd__cluster,reassign)
+                cmd="mqctl__subcmd__cluster__subcmd__reassign"
                 ;;
             mqctl__subcmd__cluster,status)
                 cmd="mqctl__subcmd__cluster__subcmd__status"
@@ -172,6 +178,9 @@ _mqctl() {
             mqctl__subcmd__cluster__subcmd__help,brokers)
                 cmd="mqctl__subcmd__cluster__subcmd__help__subcmd__brokers"
                 ;;
+            mqctl__subcmd__cluster__subcmd__help,elect-leader)
+                cmd="mqctl__subcmd__cluster__subcmd__help__subcmd__elect__subcmd__leader"
+                ;;
             mqctl__subcmd__cluster__subcmd__help,health)
                 cmd="mqctl__subcmd__cluster__subcmd__help__subcmd__health"
                 ;;
@@ -180,6 +189,9 @@ _mqctl() {
                 ;;
             mqctl__subcmd__cluster__subcmd__help,partitions)
                 cmd="mqctl__subcmd__cluster__subcmd__help__subcmd__partitions"
+                ;;
+            mqctl__subcmd__cluster__subcmd__help,reassign)
+                cmd="mqctl__subcmd__cluster__subcmd__help__subcmd__reassign"
                 ;;
             mqctl__subcmd__cluster__subcmd__help,status)
                 cmd="mqctl__subcmd__cluster__subcmd__help__subcmd__status"
@@ -337,11 +349,17 @@ _mqctl() {
             mqctl__subcmd__help__subcmd__cluster,brokers)
                 cmd="mqctl__subcmd__help__subcmd__cluster__subcmd__brokers"
                 ;;
+            mqctl__subcmd__help__subcmd__cluster,elect-leader)
+                cmd="mqctl__subcmd__help__subcmd__cluster__subcmd__elect__subcmd__leader"
+                ;;
             mqctl__subcmd__help__subcmd__cluster,health)
                 cmd="mqctl__subcmd__help__subcmd__cluster__subcmd__health"
                 ;;
             mqctl__subcmd__help__subcmd__cluster,partitions)
                 cmd="mqctl__subcmd__help__subcmd__cluster__subcmd__partitions"
+                ;;
+            mqctl__subcmd__help__subcmd__cluster,reassign)
+                cmd="mqctl__subcmd__help__subcmd__cluster__subcmd__reassign"
                 ;;
             mqctl__subcmd__help__subcmd__cluster,status)
                 cmd="mqctl__subcmd__help__subcmd__cluster__subcmd__status"
@@ -1380,7 +1398,7 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__cluster)
-            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version status brokers partitions health wait help"
+            opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version status brokers partitions health wait elect-leader reassign help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1447,6 +1465,48 @@ _mqctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mqctl__subcmd__cluster__subcmd__elect__subcmd__leader)
+            opts="-o -q -h -V --topic --partition --server --context --output --quiet --timeout --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --topic)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --partition)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mqctl__subcmd__cluster__subcmd__health)
             opts="-o -q -h -V --server --context --output --quiet --timeout --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1482,7 +1542,7 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__cluster__subcmd__help)
-            opts="status brokers partitions health wait help"
+            opts="status brokers partitions health wait elect-leader reassign help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1496,6 +1556,20 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__cluster__subcmd__help__subcmd__brokers)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__cluster__subcmd__help__subcmd__elect__subcmd__leader)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1538,6 +1612,20 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__cluster__subcmd__help__subcmd__partitions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__cluster__subcmd__help__subcmd__reassign)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1608,6 +1696,44 @@ _mqctl() {
                     ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__cluster__subcmd__reassign)
+            opts="-o -q -h -V --replicas --wait --timeout --server --context --output --quiet --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --replicas)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2670,7 +2796,7 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__help__subcmd__cluster)
-            opts="status brokers partitions health wait"
+            opts="status brokers partitions health wait elect-leader reassign"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2684,6 +2810,20 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__help__subcmd__cluster__subcmd__brokers)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__help__subcmd__cluster__subcmd__elect__subcmd__leader)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2712,6 +2852,20 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__help__subcmd__cluster__subcmd__partitions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqctl__subcmd__help__subcmd__cluster__subcmd__reassign)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -440,22 +440,24 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subco
 complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from help" -f -a "ack" -d 'Mark a firing alert as seen, with a note'
 complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from help" -f -a "rules" -d 'The rules in force'
 complete -c mqctl -n "__fish_mqctl_using_subcommand alert; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait help" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait help" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait help" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait elect-leader reassign help" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait elect-leader reassign help" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait elect-leader reassign help" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
 wide\t''
 json\t''"
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait help" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait help" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait help" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait help" -s h -l help -d 'Print help'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait help" -s V -l version -d 'Print version'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait help" -f -a "status" -d 'The controller: leader, Raft term, commit index, voters'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait help" -f -a "brokers" -d 'Every broker with its liveness, last heartbeat and partitions led'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait help" -f -a "partitions" -d 'Partitions with their leader, replicas, in-sync replicas and health'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait help" -f -a "health" -d 'Exit 6 unless a controller is elected, every broker is alive and no partition is under-replicated or offline'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait help" -f -a "wait" -d 'Wait until the cluster is healthy (as `health`); exit 6 if it is not within --timeout'
-complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait elect-leader reassign help" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait elect-leader reassign help" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait elect-leader reassign help" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait elect-leader reassign help" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait elect-leader reassign help" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait elect-leader reassign help" -f -a "status" -d 'The controller: leader, Raft term, commit index, voters'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait elect-leader reassign help" -f -a "brokers" -d 'Every broker with its liveness, last heartbeat and partitions led'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait elect-leader reassign help" -f -a "partitions" -d 'Partitions with their leader, replicas, in-sync replicas and health'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait elect-leader reassign help" -f -a "health" -d 'Exit 6 unless a controller is elected, every broker is alive and no partition is under-replicated or offline'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait elect-leader reassign help" -f -a "wait" -d 'Wait until the cluster is healthy (as `health`); exit 6 if it is not within --timeout'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait elect-leader reassign help" -f -a "elect-leader" -d 'Give leadership back to preferred replicas (after a failover or a rolling restart left leaders uneven)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait elect-leader reassign help" -f -a "reassign" -d 'Move a partition\'s replicas to other brokers; the new replicas catch up before the old ones are dropped'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions health wait elect-leader reassign help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
@@ -510,11 +512,37 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_sub
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from wait" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from wait" -s h -l help -d 'Print help'
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from wait" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from elect-leader" -l topic -d 'Only this topic (default: every topic)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from elect-leader" -l partition -d 'Only this partition of --topic' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from elect-leader" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from elect-leader" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from elect-leader" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from elect-leader" -l timeout -d 'Give up on connecting and on each call after this long (e.g. 500ms, 10s, 2m)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from elect-leader" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from elect-leader" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from elect-leader" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from elect-leader" -s V -l version -d 'Print version'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from reassign" -l replicas -d 'The new replicas, preferred leader first (e.g. 2,3)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from reassign" -l timeout -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from reassign" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from reassign" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from reassign" -s o -l output -d 'Output format; json is stable for scripts (see docs/mqctl.md)' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from reassign" -l wait -d 'Wait until the move is complete'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from reassign" -s q -l quiet -d 'Print nothing on success (errors still go to stderr)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from reassign" -l no-color -d 'No colors (also when NO_COLOR is set or output is not a terminal)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from reassign" -s h -l help -d 'Print help'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from reassign" -s V -l version -d 'Print version'
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "status" -d 'The controller: leader, Raft term, commit index, voters'
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "brokers" -d 'Every broker with its liveness, last heartbeat and partitions led'
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "partitions" -d 'Partitions with their leader, replicas, in-sync replicas and health'
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "health" -d 'Exit 6 unless a controller is elected, every broker is alive and no partition is under-replicated or offline'
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "wait" -d 'Wait until the cluster is healthy (as `health`); exit 6 if it is not within --timeout'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "elect-leader" -d 'Give leadership back to preferred replicas (after a failover or a rolling restart left leaders uneven)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "reassign" -d 'Move a partition\'s replicas to other brokers; the new replicas catch up before the old ones are dropped'
 complete -c mqctl -n "__fish_mqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from safe-to-stop set-log-level help" -l server -d 'Broker address, or a comma-separated bootstrap list [default: the context\'s, else http://127.0.0.1:7420]' -r
 complete -c mqctl -n "__fish_mqctl_using_subcommand broker; and not __fish_seen_subcommand_from safe-to-stop set-log-level help" -l context -d 'Named context from the contexts file (see `mqctl context`)' -r
@@ -683,6 +711,8 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcom
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "partitions" -d 'Partitions with their leader, replicas, in-sync replicas and health'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "health" -d 'Exit 6 unless a controller is elected, every broker is alive and no partition is under-replicated or offline'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "wait" -d 'Wait until the cluster is healthy (as `health`); exit 6 if it is not within --timeout'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "elect-leader" -d 'Give leadership back to preferred replicas (after a failover or a rolling restart left leaders uneven)'
+complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "reassign" -d 'Move a partition\'s replicas to other brokers; the new replicas catch up before the old ones are dropped'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from broker" -f -a "safe-to-stop" -d 'Exit 0 if stopping this broker now keeps the controller\'s majority and every partition online and at min.insync.replicas; else exit 6'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from broker" -f -a "set-log-level" -d 'Replace the log filter while mqd runs (until its next restart)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand help; and __fish_seen_subcommand_from context" -f -a "list" -d 'Every context, the current one marked'

@@ -54,6 +54,17 @@ async fn rolling_restart_helpers_follow_the_clusters_health() {
         .iter()
         .all(|b| b["alive"] == true));
 
+    // A topic gets three replicas by default.
+    let created = mqctl(&url, &["topic", "create", "orders", "-p", "1"]);
+    assert!(created.status.success(), "{created:?}");
+    let parts = json(&mqctl(
+        &url,
+        &["-o", "json", "cluster", "partitions", "--topic", "orders"],
+    ));
+    assert_eq!(parts[0]["replicas"].as_array().unwrap().len(), 3, "{parts}");
+    let wait = mqctl(&url, &["cluster", "wait", "--healthy", "--timeout", "30s"]);
+    assert!(wait.status.success(), "{wait:?}");
+
     // With all three up, any one may stop.
     let safe = mqctl(&url, &["broker", "safe-to-stop", "3"]);
     assert!(safe.status.success(), "{safe:?}");
@@ -65,6 +76,16 @@ async fn rolling_restart_helpers_follow_the_clusters_health() {
     let health = mqctl(&url, &["cluster", "health"]);
     assert_eq!(health.status.code(), Some(6));
     assert!(String::from_utf8_lossy(&health.stderr).contains("broker 3 is down"));
+    // Its replica left the ISR when it was fenced.
+    let under = json(&mqctl(
+        &url,
+        &["-o", "json", "cluster", "partitions", "--under-replicated"],
+    ));
+    assert_eq!(under[0]["topic"], "orders", "{under}");
+    assert!(
+        !under[0]["isr"].as_array().unwrap().contains(&3.into()),
+        "{under}"
+    );
     let unsafe_stop = mqctl(&url, &["-o", "json", "broker", "safe-to-stop", "2"]);
     assert_eq!(unsafe_stop.status.code(), Some(6));
     let verdict = json(&unsafe_stop);
@@ -89,6 +110,50 @@ async fn rolling_restart_helpers_follow_the_clusters_health() {
     cluster.start_node(3);
     let wait = mqctl(&url, &["cluster", "wait", "--healthy", "--timeout", "30s"]);
     assert!(wait.status.success(), "{wait:?}");
+
+    // Move the partition to two replicas, 2 preferred, and wait for it.
+    let moved = json(&mqctl(
+        &url,
+        &[
+            "-o",
+            "json",
+            "cluster",
+            "reassign",
+            "orders",
+            "0",
+            "--replicas",
+            "2,1",
+            "--wait",
+            "--timeout",
+            "30s",
+        ],
+    ));
+    assert_eq!(
+        (&moved["done"], &moved["replicas"]),
+        (&true.into(), &serde_json::json!([2, 1])),
+        "{moved}"
+    );
+    // Leadership goes to 2 on request (it may have it already).
+    let elected = mqctl(
+        &url,
+        &["-o", "json", "cluster", "elect-leader", "--topic", "orders"],
+    );
+    assert!(elected.status.success(), "{elected:?}");
+    assert_eq!(
+        json(&elected)[0]["leader"],
+        2,
+        "{}",
+        String::from_utf8_lossy(&elected.stdout)
+    );
+    let bad = mqctl(
+        &url,
+        &["cluster", "reassign", "orders", "0", "--replicas", "2,2"],
+    );
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("distinct"),
+        "{bad:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -124,6 +189,15 @@ async fn a_single_node_is_never_safe_to_stop() {
     assert_eq!(none, serde_json::json!([]));
     let missing = mqctl(&url, &["cluster", "partitions", "--topic", "nope"]);
     assert_eq!(missing.status.code(), Some(3));
+    let alone = mqctl(
+        &url,
+        &["cluster", "reassign", "orders", "0", "--replicas", "1"],
+    );
+    assert!(!alone.status.success());
+    assert!(
+        String::from_utf8_lossy(&alone.stderr).contains("needs a cluster"),
+        "{alone:?}"
+    );
 
     let out = mqctl(&url, &["-o", "json", "broker", "safe-to-stop", "1"]);
     assert_eq!(out.status.code(), Some(6));

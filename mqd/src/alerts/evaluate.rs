@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use super::rules::{Metric, Rule};
 use super::Observation;
 use crate::broker::Broker;
+use crate::replication::state::Role;
 use crate::stats::{self, lag::LagStatus};
 
 /// How far back `queue_dead_lettered` counts.
@@ -165,6 +166,54 @@ pub async fn observe(broker: &Broker, rules: &[Rule]) -> Vec<(Rule, Observation)
                         if b.alive { 0.0 } else { 1.0 },
                         format!("broker {} ({}) is down: {why}", b.node_id, b.address),
                     );
+                }
+            }
+            Metric::PartitionUnderReplicated => {
+                // Raised by each partition's leader, so once per partition.
+                for t in broker.topics.list() {
+                    for (id, placed, local) in broker.placements(&t) {
+                        let leads = local.is_some_and(|p| p.role() == Role::Leader);
+                        if !leads || placed.replicas.len() < 2 {
+                            continue;
+                        }
+                        let name = t.record().name;
+                        let missing: Vec<u32> = placed
+                            .replicas
+                            .iter()
+                            .copied()
+                            .filter(|r| !placed.isr.contains(r))
+                            .collect();
+                        push(
+                            rule,
+                            format!("partition {name}/{id}"),
+                            missing.len() as f64,
+                            format!(
+                                "{name}/{id}: replica(s) {missing:?} out of sync (ISR {:?} of {:?})",
+                                placed.isr, placed.replicas
+                            ),
+                        );
+                    }
+                }
+            }
+            Metric::PartitionOffline => {
+                // Nobody leads an offline partition: the controller raises it.
+                let raft = broker.cluster.status();
+                if raft.leader != Some(raft.node_id) || !broker.topics.clustered() {
+                    continue;
+                }
+                for t in broker.topics.list() {
+                    for (id, placed, _) in broker.placements(&t) {
+                        let name = t.record().name;
+                        push(
+                            rule,
+                            format!("partition {name}/{id}"),
+                            if placed.offline { 1.0 } else { 0.0 },
+                            format!(
+                                "{name}/{id} has no live leader: its in-sync replicas {:?} are down",
+                                placed.isr
+                            ),
+                        );
+                    }
                 }
             }
             Metric::QueueDeadLettered => {

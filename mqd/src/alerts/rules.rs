@@ -21,10 +21,12 @@ pub enum Metric {
     QueueDeadLettered,
     CanaryFailures,
     BrokerDown,
+    PartitionUnderReplicated,
+    PartitionOffline,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 11] = [
+    pub const ALL: [Metric; 13] = [
         Metric::GroupLagRecords,
         Metric::GroupLagSeconds,
         Metric::GroupStalled,
@@ -36,6 +38,8 @@ impl Metric {
         Metric::QueueDeadLettered,
         Metric::CanaryFailures,
         Metric::BrokerDown,
+        Metric::PartitionUnderReplicated,
+        Metric::PartitionOffline,
     ];
 
     pub fn name(self) -> &'static str {
@@ -51,6 +55,8 @@ impl Metric {
             Metric::QueueDeadLettered => "queue_dead_lettered",
             Metric::CanaryFailures => "canary_failures",
             Metric::BrokerDown => "broker_down",
+            Metric::PartitionUnderReplicated => "partition_under_replicated",
+            Metric::PartitionOffline => "partition_offline",
         }
     }
 
@@ -278,6 +284,20 @@ pub fn defaults() -> Vec<Rule> {
         rule(
             "broker-down",
             Metric::BrokerDown,
+            0.0,
+            0,
+            Severity::Critical,
+        ),
+        rule(
+            "under-replicated",
+            Metric::PartitionUnderReplicated,
+            0.0,
+            60,
+            Severity::Warning,
+        ),
+        rule(
+            "offline-partition",
+            Metric::PartitionOffline,
             0.0,
             0,
             Severity::Critical,

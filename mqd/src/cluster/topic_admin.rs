@@ -234,12 +234,26 @@ pub async fn elect_preferred(
     }
     let mut out = Vec::with_capacity(targets.len());
     for (topic, partition) in targets {
+        let epoch_before = state
+            .topics
+            .get(&topic)
+            .and_then(|t| t.partitions.get(partition as usize))
+            .map_or(0, |p| p.leader_epoch);
         let applied = controller
             .write(Command::ElectPreferred {
                 topic: topic.clone(),
                 partition,
             })
             .await?;
+        if applied == Applied::Done {
+            applied_here(controller, |s| {
+                s.topics
+                    .get(&topic)
+                    .and_then(|t| t.partitions.get(partition as usize))
+                    .is_some_and(|p| p.leader_epoch > epoch_before)
+            })
+            .await;
+        }
         let now = controller.state();
         let p = &now
             .topics
@@ -294,15 +308,35 @@ pub async fn reassign(
             "broker {r} is not alive; see `mqctl cluster brokers`"
         )));
     }
-    match controller
-        .write(Command::Reassign {
-            topic: topic.to_string(),
-            partition,
-            target: replicas,
-        })
-        .await?
-    {
+    let command = Command::Reassign {
+        topic: topic.to_string(),
+        partition,
+        target: replicas.clone(),
+    };
+    match controller.write(command).await? {
         Applied::Refused(why) => Err(BrokerError::InvalidRequest(why)),
-        _ => Ok(()),
+        _ => {
+            applied_here(controller, |s| {
+                s.topics
+                    .get(topic)
+                    .and_then(|t| t.partitions.get(partition as usize))
+                    .is_some_and(|p| {
+                        p.target.as_ref() == Some(&replicas)
+                            || (p.target.is_none() && p.replicas == replicas)
+                    })
+            })
+            .await;
+            Ok(())
+        }
+    }
+}
+
+/// Waits (briefly) until this node has applied a change the controller
+/// committed, so the answer describes it. A forwarded write returns once
+/// the leader applied it; this node may be a moment behind.
+async fn applied_here(controller: &Controller, done: impl Fn(&super::state::ClusterState) -> bool) {
+    let deadline = Instant::now() + MIRROR_WAIT;
+    while !done(&controller.state()) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }

@@ -462,6 +462,39 @@ fn encode_cluster(e: &mut DescriptorEncoder, broker: &Broker) -> Result<(), fmt:
         None,
         one(u64::from(raft.leader == Some(raft.node_id))),
     )?;
+    let led = broker.partitions_led();
+    let (mut under, mut offline) = (0u64, 0u64);
+    for t in broker.topics.list() {
+        for (_, placed, local) in broker.placements(&t) {
+            let mine = local.is_some_and(|p| p.role() == crate::replication::state::Role::Leader);
+            under += u64::from(mine && placed.under_replicated());
+            offline += u64::from(placed.offline);
+        }
+    }
+    gauge(
+        e,
+        "mq_partitions_led",
+        "Partitions this broker leads",
+        None,
+        one(u64::from(led)),
+    )?;
+    gauge(
+        e,
+        "mq_partitions_under_replicated",
+        "Partitions this broker leads with fewer in-sync replicas than replicas",
+        None,
+        one(under),
+    )?;
+    // Offline partitions have no leader to report them: the controller
+    // does, so summing over brokers counts each once.
+    let controller = raft.leader == Some(raft.node_id);
+    gauge(
+        e,
+        "mq_partitions_offline",
+        "Partitions without a live leader, in the whole cluster (reported by the controller; 0 on other brokers)",
+        None,
+        one(if controller { offline } else { 0 }),
+    )?;
     let brokers = broker.cluster.brokers();
     let alive = brokers.iter().filter(|b| b.alive).count() as u64;
     gauge(

@@ -45,6 +45,9 @@ pub struct Instruments {
     produce_buckets: [std::sync::atomic::AtomicU64; LATENCY_BUCKETS + 1],
     pub connections: Gauge,
     pub connections_accepted: Counter,
+    /// ISR changes this node (as a partition leader) got committed.
+    pub isr_shrinks: Counter,
+    pub isr_expands: Counter,
 }
 
 impl Default for Instruments {
@@ -56,6 +59,8 @@ impl Default for Instruments {
             produce_buckets: Default::default(),
             connections: Gauge::default(),
             connections_accepted: Counter::default(),
+            isr_shrinks: Counter::default(),
+            isr_expands: Counter::default(),
         }
     }
 }

@@ -51,6 +51,16 @@ pub fn registry(broker: &Arc<Broker>) -> Registry {
         i.connections_accepted.clone(),
     );
     r.register(
+        "mq_isr_shrinks",
+        "Times a partition this broker leads dropped a lagging or lost follower from its ISR",
+        i.isr_shrinks.clone(),
+    );
+    r.register(
+        "mq_isr_expands",
+        "Times a partition this broker leads took a caught-up follower back into its ISR",
+        i.isr_expands.clone(),
+    );
+    r.register(
         "mq_canary_latency_seconds",
         "The built-in canary's send-to-receipt time, through this broker's own gRPC listener",
         broker.canary.latency.clone(),

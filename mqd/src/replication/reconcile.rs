@@ -183,6 +183,12 @@ fn propose_isr_changes(broker: &Arc<Broker>, pending: &Arc<parking_lot::Mutex<Ha
                 match broker.cluster.write(command).await {
                     Ok(Applied::Done) => {
                         tracing::info!(topic = %key.0, partition = key.1, from = ?r.isr, to = ?isr, "ISR changed");
+                        let counter = if isr.len() < r.isr.len() {
+                            &broker.instruments.isr_shrinks
+                        } else {
+                            &broker.instruments.isr_expands
+                        };
+                        counter.inc();
                     }
                     Ok(other) => {
                         tracing::debug!(topic = %key.0, partition = key.1, result = ?other, "ISR change not applied");
