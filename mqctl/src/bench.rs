@@ -41,6 +41,13 @@ pub enum Load {
         /// Partitions when the topic is created
         #[arg(long, default_value_t = 1)]
         partitions: u32,
+        /// Replicas per partition when the topic is created (0: the
+        /// cluster's default, up to 3)
+        #[arg(long, default_value_t = 0)]
+        replication_factor: u32,
+        /// min.insync.replicas of the topic when it is created
+        #[arg(long)]
+        min_insync: Option<u32>,
         /// Concurrent producers, each with its own connection
         #[arg(long, default_value_t = 1)]
         producers: usize,
@@ -106,6 +113,8 @@ pub async fn run(s: &Session, args: BenchArgs) -> Result<()> {
         Load::Produce {
             topic,
             partitions,
+            replication_factor,
+            min_insync,
             producers,
             records,
             record_size,
@@ -117,7 +126,15 @@ pub async fn run(s: &Session, args: BenchArgs) -> Result<()> {
             no_idempotence,
         } => {
             let admin = s.admin().await?;
-            if let Err(e) = s.call(admin.create_topic(&topic, partitions, &[])).await {
+            let min_insync = min_insync.map(|m| m.to_string());
+            let configs: Vec<(&str, &str)> = min_insync
+                .as_deref()
+                .map(|m| ("min.insync.replicas", m))
+                .into_iter()
+                .collect();
+            let create =
+                admin.create_replicated_topic(&topic, partitions, replication_factor, &configs);
+            if let Err(e) = s.call(create).await {
                 if e.exit() != crate::error::Exit::Conflict {
                     return Err(e);
                 }
@@ -181,6 +198,8 @@ fn describe(load: &Load) -> (&'static str, u64, Value) {
         Load::Produce {
             topic,
             partitions,
+            replication_factor,
+            min_insync,
             producers,
             records,
             record_size,
@@ -198,6 +217,7 @@ fn describe(load: &Load) -> (&'static str, u64, Value) {
                 "records": records, "record_size": record_size, "acks": format!("{acks:?}").to_lowercase(),
                 "compression": compression, "batch_bytes": batch_bytes, "linger_ms": linger_ms,
                 "rate": rate, "idempotence": !no_idempotence,
+                "replication_factor": replication_factor, "min_insync": min_insync,
             }),
         ),
         Load::Consume { topic, records } => (

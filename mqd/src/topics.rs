@@ -222,6 +222,13 @@ impl Topics {
         replication_factor: u32,
         configs: BTreeMap<String, String>,
     ) -> Result<Arc<Topic>> {
+        if self.clustered() {
+            // The controller owns a cluster's topics (Broker::create_topic);
+            // one made here would be local to this node and unreplicated.
+            return Err(BrokerError::InvalidRequest(format!(
+                "topic {name:?} can only be created through the cluster's controller"
+            )));
+        }
         validate_name(name)?;
         self.check_partition_count(partitions)?;
         let replication_factor = match replication_factor {

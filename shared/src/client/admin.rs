@@ -108,10 +108,23 @@ impl Admin {
         partitions: u32,
         configs: &[(&str, &str)],
     ) -> Result<TopicDescription> {
+        self.create_replicated_topic(name, partitions, 0, configs)
+            .await
+    }
+
+    /// As [`create_topic`](Self::create_topic), with `replication_factor`
+    /// copies of each partition (0: the cluster's default, up to 3).
+    pub async fn create_replicated_topic(
+        &self,
+        name: &str,
+        partitions: u32,
+        replication_factor: u32,
+        configs: &[(&str, &str)],
+    ) -> Result<TopicDescription> {
         let request = CreateTopicRequest {
             name: name.to_string(),
             partitions,
-            replication_factor: 0,
+            replication_factor,
             configs: to_map(configs),
         };
         Ok(self.inner.clone().create_topic(request).await?.into_inner())
