@@ -473,3 +473,35 @@ async fn a_partition_moves_to_other_brokers_under_load_without_losing_a_record()
     let read = read_all(&cluster.bootstrap(), "moving", 0, end).await;
     check_nothing_acknowledged_is_lost(&read, &acked.lock().unwrap());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_group_reads_partitions_led_by_other_nodes() {
+    let cluster = Cluster::start(3);
+    cluster.wait_settled(&[1, 2, 3], SETTLE).await;
+    let client = mq::Client::connect(&cluster.bootstrap()).await.unwrap();
+    create(&client, "grouped", 3, 3, 1).await;
+    let producer = Producer::new(client.clone(), acks_all());
+    for i in 0..60u32 {
+        let record =
+            Record::new(format!("{i}").into_bytes()).with_key(format!("k{i}").into_bytes());
+        producer.send("grouped", record).await.unwrap();
+    }
+    producer.flush().await.unwrap();
+
+    // The group is coordinated by node 1; each partition's leader serves it.
+    let coordinator = mq::Client::connect(&cluster.url(1)).await.unwrap();
+    let config = mq::GroupConfig {
+        auto_offset_reset: mq::OffsetReset::Earliest,
+        ..mq::GroupConfig::new("readers", ["grouped"])
+    };
+    let mut member = mq::GroupConsumer::join(coordinator, config).await.unwrap();
+    let mut seen = HashSet::new();
+    wait_for(SETTLE, "the group to read all 60 records", async || {
+        for r in member.poll(Duration::from_millis(200)).await.unwrap() {
+            seen.insert(String::from_utf8(r.value.unwrap().to_vec()).unwrap());
+        }
+        (seen.len() == 60).then_some(())
+    })
+    .await;
+    member.commit().await.unwrap();
+}

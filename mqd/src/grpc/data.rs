@@ -439,6 +439,12 @@ fn check_member(
     if group.is_empty() && member.is_empty() {
         return Ok(());
     }
+    // In a cluster a group is coordinated by the node its members connect
+    // to, while reads go to each partition's leader: only the coordinator
+    // can tell an owner from a fenced member.
+    if broker.topics.clustered() && !broker.groups.is_consumer_group(group)? {
+        return Ok(());
+    }
     broker.groups.check_owner(group, member, topic, partition)
 }
 
