@@ -285,42 +285,26 @@ impl Partition {
                     _ => None,
                 }));
             }
-            if *hw.borrow_and_update() >= end {
-                return match self.check_in_sync(min_insync) {
-                    Ok(()) => Ok(()),
-                    Err(BrokerError::NotEnoughReplicas {
-                        topic,
-                        partition,
-                        isr,
-                        min_insync,
-                        ..
-                    }) => Err(BrokerError::NotEnoughReplicas {
-                        topic,
-                        partition,
-                        isr,
-                        min_insync,
-                        appended: true,
-                    }),
-                    Err(e) => Err(e),
-                };
-            }
-            // Too few replicas keeping up: the HW may never get here, so
-            // say so now rather than at the timeout.
-            if let Err(BrokerError::NotEnoughReplicas {
-                topic,
-                partition,
-                isr,
-                min_insync,
-                ..
-            }) = self.check_in_sync(min_insync)
-            {
-                return Err(BrokerError::NotEnoughReplicas {
+            // Too few replicas keeping up: the HW may never get here (and
+            // if it has, the write is not on enough replicas), so say so.
+            self.check_in_sync(min_insync).map_err(|e| match e {
+                BrokerError::NotEnoughReplicas {
+                    topic,
+                    partition,
+                    isr,
+                    min_insync,
+                    ..
+                } => BrokerError::NotEnoughReplicas {
                     topic,
                     partition,
                     isr,
                     min_insync,
                     appended: true,
-                });
+                },
+                other => other,
+            })?;
+            if *hw.borrow_and_update() >= end {
+                return Ok(());
             }
             tokio::select! {
                 _ = hw.changed() => {}
