@@ -1092,7 +1092,7 @@ _mqctl() {
             return 0
             ;;
         mqctl__subcmd__bench__subcmd__produce)
-            opts="-o -q -h -V --topic --partitions --producers --records --record-size --acks --compression --batch-bytes --linger-ms --rate --no-idempotence --save --baseline --threshold --server --context --output --quiet --timeout --no-color --help --version"
+            opts="-o -q -h -V --topic --partitions --replication-factor --min-insync --producers --records --record-size --acks --compression --batch-bytes --linger-ms --rate --no-idempotence --save --baseline --threshold --server --context --output --quiet --timeout --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1103,6 +1103,14 @@ _mqctl() {
                     return 0
                     ;;
                 --partitions)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replication-factor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-insync)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -324,6 +324,8 @@ complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and not __fish_seen_s
 complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and not __fish_seen_subcommand_from produce consume queue help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -l topic -r
 complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -l partitions -d 'Partitions when the topic is created' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -l replication-factor -d 'Replicas per partition when the topic is created (0: the cluster\'s default, up to 3)' -r
+complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -l min-insync -d 'min.insync.replicas of the topic when it is created' -r
 complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -l producers -d 'Concurrent producers, each with its own connection' -r
 complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -l records -r
 complete -c mqctl -n "__fish_mqctl_using_subcommand bench; and __fish_seen_subcommand_from produce" -l record-size -r

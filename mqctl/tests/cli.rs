@@ -557,6 +557,8 @@ fn every_admin_rpc_has_a_verb() {
         ("ClusterStatus", "cluster status"),
         ("ListBrokers", "cluster brokers"),
         ("DescribePartitions", "cluster partitions"),
+        ("ElectLeaders", "cluster elect-leader"),
+        ("ReassignPartition", "cluster reassign"),
     ];
     let proto = std::fs::read_to_string(
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/proto/mq/v1/admin.proto"),
