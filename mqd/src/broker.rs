@@ -373,6 +373,54 @@ impl Broker {
         self.queues.forget_topic(name).await
     }
 
+    /// Commits a group member's offsets; in a cluster they are also
+    /// committed through the controller, so every node has them and the
+    /// group resumes from them wherever its members reconnect.
+    pub async fn commit_offsets(
+        &self,
+        group: &str,
+        member: &str,
+        offsets: Vec<(String, u32, i64, String)>,
+    ) -> Result<()> {
+        let records = self
+            .groups
+            .commit(&self.topics, group, member, offsets)
+            .await?;
+        self.replicate_offsets(group, records).await
+    }
+
+    /// Sends offsets this node stored for `group` to the controller (in a
+    /// cluster; nothing on a single node).
+    pub async fn replicate_offsets(
+        &self,
+        group: &str,
+        offsets: Vec<(String, u32, crate::meta::CommittedOffset)>,
+    ) -> Result<()> {
+        if !self.topics.clustered() || offsets.is_empty() {
+            return Ok(());
+        }
+        self.cluster
+            .write(crate::cluster::state::Command::CommitOffsets {
+                group: group.to_string(),
+                offsets,
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes a consumer group (in a cluster, its offsets everywhere).
+    pub async fn delete_group(&self, group: &str) -> Result<()> {
+        self.groups.delete(group).await?;
+        if self.topics.clustered() {
+            self.cluster
+                .write(crate::cluster::state::Command::DeleteGroupOffsets {
+                    group: group.to_string(),
+                })
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Joins a consumer group (a name used by a queue group is refused).
     pub fn join_group(&self, r: JoinRequest<'_>) -> Result<MemberView> {
         if self.queues.is_queue_group(r.group) {

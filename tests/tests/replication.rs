@@ -475,8 +475,8 @@ async fn a_partition_moves_to_other_brokers_under_load_without_losing_a_record()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_consumer_group_reads_partitions_led_by_other_nodes() {
-    let cluster = Cluster::start(3);
+async fn a_consumer_group_reads_from_every_leader_and_resumes_on_another_node() {
+    let mut cluster = Cluster::start(3);
     cluster.wait_settled(&[1, 2, 3], SETTLE).await;
     let client = mq::Client::connect(&cluster.bootstrap()).await.unwrap();
     create(&client, "grouped", 3, 3, 1).await;
@@ -504,4 +504,40 @@ async fn a_consumer_group_reads_partitions_led_by_other_nodes() {
     })
     .await;
     member.commit().await.unwrap();
+    drop(member);
+
+    // The coordinator dies; the group carries on through node 2 from its
+    // committed offsets, which the controller kept.
+    cluster.wait_settled(&[1, 2, 3], SETTLE).await;
+    cluster.kill9(1);
+    let bootstrap = mq::Client::connect(&cluster.bootstrap()).await.unwrap();
+    let producer = Producer::new(bootstrap, acks_all());
+    for i in 60..90u32 {
+        let record =
+            Record::new(format!("{i}").into_bytes()).with_key(format!("k{i}").into_bytes());
+        producer.send("grouped", record).await.unwrap();
+    }
+    producer.flush().await.unwrap();
+    let second = mq::Client::connect(&cluster.url(2)).await.unwrap();
+    let config = mq::GroupConfig {
+        auto_offset_reset: mq::OffsetReset::Earliest,
+        ..mq::GroupConfig::new("readers", ["grouped"])
+    };
+    let mut member = mq::GroupConsumer::join(second, config).await.unwrap();
+    let mut again = Vec::new();
+    wait_for(SETTLE, "the group to read the 30 new records", async || {
+        for r in member.poll(Duration::from_millis(200)).await.unwrap() {
+            again.push(String::from_utf8(r.value.unwrap().to_vec()).unwrap());
+        }
+        (again.len() >= 30).then_some(())
+    })
+    .await;
+    let old: Vec<&String> = again
+        .iter()
+        .filter(|v| v.parse::<u32>().unwrap() < 60)
+        .collect();
+    assert!(
+        old.is_empty(),
+        "records read again after the failover: {old:?}"
+    );
 }

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::assignment::{self, PartitionMeta, TopicMeta};
+use crate::meta::CommittedOffset;
 
 /// A broker as the controller knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,6 +47,10 @@ pub struct ClusterState {
     pub brokers: BTreeMap<u32, BrokerRecord>,
     #[serde(default)]
     pub topics: BTreeMap<String, TopicMeta>,
+    /// Consumer groups' committed offsets, by group and "topic/partition",
+    /// so a group resumes where it was on any node.
+    #[serde(default)]
+    pub offsets: BTreeMap<String, BTreeMap<String, CommittedOffset>>,
 }
 
 /// A change to the cluster's metadata; the only way it changes.
@@ -102,6 +107,16 @@ pub enum Command {
         leader_epoch: i32,
         isr: Vec<u32>,
     },
+    /// A consumer group's commit (or offset reset), as its coordinator
+    /// stored it.
+    CommitOffsets {
+        group: String,
+        offsets: Vec<(String, u32, CommittedOffset)>,
+    },
+    /// A deleted group's offsets go.
+    DeleteGroupOffsets {
+        group: String,
+    },
     /// Gives leadership to the partition's preferred replica.
     ElectPreferred {
         topic: String,
@@ -113,6 +128,18 @@ pub enum Command {
         partition: u32,
         target: Vec<u32>,
     },
+}
+
+/// The key of a partition in `ClusterState::offsets` (topic names cannot
+/// hold '/').
+pub fn offset_key(topic: &str, partition: u32) -> String {
+    format!("{topic}/{partition}")
+}
+
+/// The topic and partition of an `offset_key`.
+pub fn parse_offset_key(key: &str) -> Option<(&str, u32)> {
+    let (topic, partition) = key.rsplit_once('/')?;
+    Some((topic, partition.parse().ok()?))
 }
 
 /// What applying a command did.
@@ -209,7 +236,13 @@ impl ClusterState {
                 Applied::Done
             }
             Command::DeleteTopic { name } => match self.topics.remove(&name) {
-                Some(_) => Applied::Done,
+                Some(_) => {
+                    let prefix = format!("{name}/");
+                    for stored in self.offsets.values_mut() {
+                        stored.retain(|key, _| !key.starts_with(&prefix));
+                    }
+                    Applied::Done
+                }
                 None => Applied::Refused(format!("topic {name:?} does not exist")),
             },
             Command::AlterTopicConfig { name, configs } => match self.topics.get_mut(&name) {
@@ -250,6 +283,17 @@ impl ClusterState {
                     }
                     Err(why) => Applied::Refused(why),
                 }
+            }
+            Command::CommitOffsets { group, offsets } => {
+                let stored = self.offsets.entry(group).or_default();
+                for (topic, partition, committed) in offsets {
+                    stored.insert(offset_key(&topic, partition), committed);
+                }
+                Applied::Done
+            }
+            Command::DeleteGroupOffsets { group } => {
+                self.offsets.remove(&group);
+                Applied::Done
             }
             Command::ElectPreferred { topic, partition } => {
                 let live = self.live_ids();
@@ -347,6 +391,35 @@ mod tests {
             }),
             Applied::Stale
         );
+    }
+
+    #[test]
+    fn group_offsets_follow_commits_topic_deletes_and_group_deletes() {
+        let mut state = ClusterState::default();
+        let committed = |offset| CommittedOffset {
+            offset,
+            metadata: String::new(),
+            commit_ms: offset,
+        };
+        for (topic, offset) in [("a", 5), ("b", 7), ("a", 9)] {
+            state.apply(Command::CommitOffsets {
+                group: "g".into(),
+                offsets: vec![(topic.into(), 0, committed(offset))],
+            });
+        }
+        let g = &state.offsets["g"];
+        assert_eq!((g["a/0"].offset, g["b/0"].offset), (9, 7));
+        assert_eq!(parse_offset_key("a.b-c/12"), Some(("a.b-c", 12)));
+        state.apply(Command::CreateTopic {
+            name: "a".into(),
+            configs: BTreeMap::new(),
+            replicas: vec![vec![1]],
+            at_ms: 0,
+        });
+        state.apply(Command::DeleteTopic { name: "a".into() });
+        assert_eq!(state.offsets["g"].keys().collect::<Vec<_>>(), vec!["b/0"]);
+        state.apply(Command::DeleteGroupOffsets { group: "g".into() });
+        assert!(state.offsets.is_empty());
     }
 
     #[test]

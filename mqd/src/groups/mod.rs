@@ -377,20 +377,33 @@ impl Groups {
         group: &str,
         member: &str,
         offsets: Vec<(String, u32, i64, String)>,
-    ) -> Result<()> {
+    ) -> Result<Vec<(String, u32, CommittedOffset)>> {
         if offsets.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let now = mq::record::now_ms();
         let mut records = Vec::with_capacity(offsets.len());
         for (topic, partition, offset, metadata) in offsets {
             self.check_owner(group, member, &topic, partition)?;
-            let (_, p) = topics.partition(&topic, partition)?;
-            let state = p.state();
-            if offset < 0 || offset > state.log_end {
+            // The log end bounds a commit where this node leads the
+            // partition; a follower's (or absent) replica may lag the
+            // leader the member read from.
+            let t = topics.get(&topic)?;
+            if partition >= t.partition_count() {
+                return Err(BrokerError::PartitionNotFound {
+                    topic,
+                    partition,
+                    count: t.partition_count(),
+                });
+            }
+            let log_end = t
+                .local_partition(partition)
+                .filter(|p| p.role() == crate::replication::state::Role::Leader)
+                .map(|p| p.state().log_end);
+            if offset < 0 || log_end.is_some_and(|end| offset > end) {
                 return Err(BrokerError::InvalidRequest(format!(
                     "commit of offset {offset} for {topic}/{partition} is outside [0, {}] (the log end)",
-                    state.log_end
+                    log_end.unwrap_or(0)
                 )));
             }
             records.push((
@@ -404,7 +417,15 @@ impl Groups {
             ));
         }
         self.meta.put_offsets(group, &records).await?;
-        Ok(())
+        Ok(records)
+    }
+
+    /// Whether a member of `group` is live on this node (its coordinator).
+    pub fn has_live_members(&self, group: &str) -> bool {
+        self.groups
+            .lock()
+            .get(group)
+            .is_some_and(|g| !g.members.is_empty())
     }
 
     /// Committed offsets of `group`, all of them or those of `wanted`.

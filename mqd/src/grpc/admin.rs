@@ -255,6 +255,18 @@ impl AdminApi for AdminService {
             .reset_offsets(&self.broker.topics, &r.group, &targets, to, r.dry_run)
             .await
             .map_err(to_status)?;
+        if !r.dry_run {
+            // In a cluster the group's offsets, as reset, go to every node.
+            let stored = self
+                .broker
+                .meta
+                .offsets(&r.group)
+                .map_err(|e| to_status(e.into()))?;
+            self.broker
+                .replicate_offsets(&r.group, stored)
+                .await
+                .map_err(to_status)?;
+        }
         Ok(Response::new(ResetOffsetsResponse {
             changes: changes
                 .into_iter()
@@ -283,8 +295,7 @@ impl AdminApi for AdminService {
             return Ok(Response::new(DeleteGroupResponse {}));
         }
         self.broker
-            .groups
-            .delete(&r.group)
+            .delete_group(&r.group)
             .await
             .map_err(to_status)?;
         Ok(Response::new(DeleteGroupResponse {}))

@@ -279,8 +279,7 @@ impl BrokerApi for DataService {
             .map(|o| (o.topic, o.partition, o.offset, o.metadata))
             .collect();
         self.broker
-            .groups
-            .commit(&self.broker.topics, &r.group, &r.member_id, offsets)
+            .commit_offsets(&r.group, &r.member_id, offsets)
             .await
             .map_err(to_status)?;
         Ok(Response::new(CommitOffsetsResponse {}))
@@ -442,7 +441,7 @@ fn check_member(
     // In a cluster a group is coordinated by the node its members connect
     // to, while reads go to each partition's leader: only the coordinator
     // can tell an owner from a fenced member.
-    if broker.topics.clustered() && !broker.groups.is_consumer_group(group)? {
+    if broker.topics.clustered() && !broker.groups.has_live_members(group) {
         return Ok(());
     }
     broker.groups.check_owner(group, member, topic, partition)

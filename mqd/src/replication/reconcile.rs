@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use super::fetcher::{self, Assignment, Links};
 use super::state::Role;
 use crate::broker::Broker;
-use crate::cluster::state::{Applied, ClusterState, Command};
+use crate::cluster::state::{parse_offset_key, Applied, ClusterState, Command};
 use crate::meta::TopicRecord;
 
 /// How often leaders look at their followers' lag.
@@ -138,6 +138,7 @@ async fn apply(
             );
         }
     }
+    mirror_offsets(broker, state).await?;
     fetchers.retain(|key, running| {
         let keep = wanted.contains(key);
         if !keep {
@@ -149,6 +150,41 @@ async fn apply(
         let name = topic.record().name;
         if !state.topics.contains_key(&name) {
             broker.drop_local_topic(&name).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Stores the controller's committed group offsets in this node's `meta/`,
+/// where a group coordinated here reads them: members that reconnect to
+/// this node after their coordinator died resume where they were. Groups
+/// gone from the controller lose their offsets here too (unless members
+/// are live here).
+async fn mirror_offsets(broker: &Broker, state: &ClusterState) -> crate::error::Result<()> {
+    for (group, stored) in &state.offsets {
+        let local: HashMap<(String, u32), crate::meta::CommittedOffset> = broker
+            .meta
+            .offsets(group)?
+            .into_iter()
+            .map(|(t, p, c)| ((t, p), c))
+            .collect();
+        let newer: Vec<(String, u32, crate::meta::CommittedOffset)> = stored
+            .iter()
+            .filter_map(|(key, committed)| {
+                let (topic, partition) = parse_offset_key(key)?;
+                let current = local.get(&(topic.to_string(), partition));
+                current
+                    .is_none_or(|c| c.commit_ms < committed.commit_ms)
+                    .then(|| (topic.to_string(), partition, committed.clone()))
+            })
+            .collect();
+        if !newer.is_empty() {
+            broker.meta.put_offsets(group, &newer).await?;
+        }
+    }
+    for group in broker.meta.groups_with_offsets()? {
+        if !state.offsets.contains_key(&group) && !broker.groups.has_live_members(&group) {
+            broker.meta.delete_offsets(&group).await?;
         }
     }
     Ok(())
