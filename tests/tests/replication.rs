@@ -280,7 +280,7 @@ async fn a_paused_leader_steps_down_truncates_and_follows() {
         mq::batch::ProducerStamp::NONE,
     )
     .unwrap();
-    let _ = raw
+    let stray_taken = raw
         .broker()
         .produce(ProduceRequest {
             topic: "paused".into(),
@@ -289,10 +289,22 @@ async fn a_paused_leader_steps_down_truncates_and_follows() {
             records: stray,
             timeout_ms: 0,
         })
-        .await;
+        .await
+        .is_ok();
     cluster
         .wait_in_sync(new, "paused", 0, &[1, 2, 3], SETTLE)
         .await;
+    if stray_taken {
+        // It wrote before it learned of the new leader: it must have cut
+        // that write off.
+        assert!(
+            cluster
+                .node(old)
+                .log()
+                .contains("truncated records the leader does not have"),
+            "the old leader took a write and did not truncate it"
+        );
+    }
     let p = cluster.partition(old, "paused", 0).await.unwrap();
     assert_eq!(p.leader, new, "the old leader follows: {p:?}");
 
