@@ -39,6 +39,14 @@ pub struct PartitionState {
     pub leader_epoch: i32,
 }
 
+/// Who reads: a consumer (up to the HW, counted as records out) or a
+/// follower copying the log (up to the log end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    Consumer,
+    Replica,
+}
+
 /// What a fetch returns.
 pub struct FetchResult {
     pub records: Bytes,
@@ -393,43 +401,17 @@ impl Partition {
     }
 
     /// Reads for a follower: up to the log end, not the HW, waiting on new
-    /// appends rather than on the HW (which waits on the follower).
+    /// appends rather than on the HW (which waits on the follower). Not
+    /// counted as records out: that figure is what consumers read.
     pub async fn replica_read(
         &self,
         offset: i64,
         max_bytes: usize,
         max_wait: Duration,
     ) -> Result<FetchResult> {
-        let deadline = Instant::now() + max_wait;
-        let mut end_rx = self.log_end.subscribe();
-        loop {
-            let end = *end_rx.borrow_and_update();
-            let (plan, log_start) = {
-                let log = self.log.lock();
-                (
-                    log.plan_read(offset, max_bytes, log.log_end())?,
-                    log.log_start(),
-                )
-            };
-            let records = plan.execute()?;
-            let now = Instant::now();
-            if !records.is_empty() || now >= deadline {
-                return Ok(FetchResult {
-                    records,
-                    high_watermark: *self.high_watermark.borrow(),
-                    log_start,
-                    log_end: end,
-                });
-            }
-            if let Ok(Err(_)) = tokio::time::timeout(deadline - now, end_rx.changed()).await {
-                return Ok(FetchResult {
-                    records,
-                    high_watermark: *self.high_watermark.borrow(),
-                    log_start,
-                    log_end: end,
-                });
-            }
-        }
+        let ends = self.log_end.subscribe();
+        self.read_waiting(offset, max_bytes, max_wait, ends, Reader::Replica)
+            .await
     }
 
     /// Appends what the leader sent and moves the HW to what the leader
@@ -592,40 +574,61 @@ impl Partition {
         max_bytes: usize,
         max_wait: Duration,
     ) -> Result<FetchResult> {
+        let hws = self.high_watermark.subscribe();
+        self.read_waiting(offset, max_bytes, max_wait, hws, Reader::Consumer)
+            .await
+    }
+
+    /// Reads from `offset` up to the reader's bound, waiting on `bound`
+    /// (the HW for consumers, the log end for followers) until there is
+    /// something or `max_wait` has passed.
+    async fn read_waiting(
+        &self,
+        offset: i64,
+        max_bytes: usize,
+        max_wait: Duration,
+        mut bound: watch::Receiver<i64>,
+        reader: Reader,
+    ) -> Result<FetchResult> {
         let deadline = Instant::now() + max_wait;
-        let mut hw_rx = self.high_watermark.subscribe();
         loop {
-            let hw = *hw_rx.borrow_and_update();
+            let watched = *bound.borrow_and_update();
             let (plan, log_start, log_end) = {
                 let log = self.log.lock();
+                let upper = match reader {
+                    Reader::Consumer => watched,
+                    Reader::Replica => log.log_end(),
+                };
                 (
-                    log.plan_read(offset, max_bytes, hw)?,
+                    log.plan_read(offset, max_bytes, upper)?,
                     log.log_start(),
                     log.log_end(),
                 )
             };
             let records = plan.execute()?;
-            let now = Instant::now();
-            if !records.is_empty() {
+            if !records.is_empty() && reader == Reader::Consumer {
                 self.count_out(&records);
             }
-            if !records.is_empty() || now >= deadline {
-                return Ok(FetchResult {
-                    records,
-                    high_watermark: hw,
-                    log_start,
-                    log_end,
-                });
+            let high_watermark = match reader {
+                Reader::Consumer => watched,
+                Reader::Replica => *self.high_watermark.borrow(),
+            };
+            let now = Instant::now();
+            let done = !records.is_empty() || now >= deadline;
+            let result = FetchResult {
+                records,
+                high_watermark,
+                log_start,
+                log_end,
+            };
+            if done {
+                return Ok(result);
             }
-            // Wake on a new HW or at the deadline, whichever comes first;
-            // a closed channel means the partition is gone: answer empty.
-            if let Ok(Err(_)) = tokio::time::timeout(deadline - now, hw_rx.changed()).await {
-                return Ok(FetchResult {
-                    records,
-                    high_watermark: hw,
-                    log_start,
-                    log_end,
-                });
+            // Wake on a new bound or at the deadline, whichever comes
+            // first; a closed channel means the partition is gone: answer
+            // empty.
+            if let Ok(Err(_)) = tokio::time::timeout(deadline - now, bound.changed()).await {
+                return Ok(result);
             }
         }
     }

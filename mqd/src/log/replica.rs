@@ -132,16 +132,8 @@ impl Log {
             return Ok(self.log_end());
         }
         if offset <= self.log_start() {
-            let start = offset.max(0);
-            for segment in self.segments.drain(..) {
-                segment.delete()?;
-            }
-            self.segments.push(Segment::create(
-                &self.dir,
-                start,
-                self.config.index_interval_bytes,
-                now_ms,
-            )?);
+            self.restart_at(offset.max(0), now_ms)?;
+            return Ok(self.log_end());
         } else {
             while self.segments.len() > 1 && self.active().base_offset() >= offset {
                 if let Some(segment) = self.segments.pop() {
