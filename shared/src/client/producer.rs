@@ -91,10 +91,10 @@ pub struct ProducerConfig {
     pub compression: Compression,
     pub acks: Acks,
     /// Resends of a batch after a retriable error before giving up. The
-    /// default (10, about 13 s with the default backoff) rides through a
+    /// default (30, about 14 s with the default backoff) rides through a
     /// leader failover or a rolling restart.
     pub retries: u32,
-    /// First backoff between resends; it doubles up to 2 s.
+    /// First backoff between resends; it doubles up to 500 ms.
     pub retry_backoff: Duration,
     /// Sealed batches queued per partition before `send` waits.
     pub max_queued_batches: usize,
@@ -120,7 +120,7 @@ impl Default for ProducerConfig {
             batch_bytes: 64 * 1024,
             compression: Compression::None,
             acks: Acks::Leader,
-            retries: 10,
+            retries: 30,
             retry_backoff: Duration::from_millis(100),
             max_queued_batches: 8,
             max_in_flight: 5,
@@ -554,7 +554,8 @@ async fn run_sender(
                 };
                 let count = batch.records.len() as i32;
                 let stamp = if config.idempotence {
-                    match identity.get_or_try_init(|| init_producer(&client)).await {
+                    let init = || init_producer(&client, &topic, partition, &config);
+                    match identity.get_or_try_init(init).await {
                         Ok(id) => ProducerStamp { base_sequence: next_seq, ..*id },
                         Err(e) => {
                             batch.outcome.finish(Err(e));
@@ -808,12 +809,36 @@ fn add_seq(seq: i32, n: i32) -> i32 {
     ((seq as i64 + n as i64) % (i32::MAX as i64 + 1)) as i32
 }
 
-async fn init_producer(client: &Client) -> Result<ProducerStamp> {
-    let response = client
-        .broker()
-        .init_producer(proto::InitProducerRequest {})
-        .await?
-        .into_inner();
+/// Gets a producer id, from the leader of the partition about to be sent
+/// to (a broker that is alive, unlike perhaps the bootstrap one), retrying
+/// retriable failures as a send would.
+async fn init_producer(
+    client: &Client,
+    topic: &str,
+    partition: u32,
+    config: &ProducerConfig,
+) -> Result<ProducerStamp> {
+    let mut backoff = config.retry_backoff;
+    let mut attempts = 0;
+    let response = loop {
+        let attempt = async {
+            let leader = client.for_partition(topic, partition).await?;
+            let answer = leader
+                .broker()
+                .init_producer(proto::InitProducerRequest {})
+                .await?;
+            Ok::<_, Error>(answer.into_inner())
+        };
+        match attempt.await {
+            Ok(response) => break response,
+            Err(e) if e.is_retriable() && attempts < config.retries => {
+                forget_if_stale(client, topic, partition, &e);
+                attempts += 1;
+                pause(&mut backoff).await;
+            }
+            Err(e) => return Err(e),
+        }
+    };
     Ok(ProducerStamp {
         producer_id: response.producer_id,
         producer_epoch: response.producer_epoch as i16,
@@ -821,7 +846,11 @@ async fn init_producer(client: &Client) -> Result<ProducerStamp> {
     })
 }
 
+/// Longest pause between resends: short, so a send lands soon after a new
+/// leader is elected rather than up to a long backoff later.
+const MAX_BACKOFF: Duration = Duration::from_millis(500);
+
 async fn pause(backoff: &mut Duration) {
     tokio::time::sleep(*backoff).await;
-    *backoff = (*backoff * 2).min(Duration::from_secs(2));
+    *backoff = (*backoff * 2).min(MAX_BACKOFF);
 }
