@@ -106,7 +106,22 @@ async fn reassign(
         .await?;
     if let Some(timeout) = wait {
         let deadline = Instant::now() + timeout;
+        let spinner = progress_spinner(s);
         while !p.reassigning_to.is_empty() {
+            if let Some(bar) = &spinner {
+                let waiting: Vec<u32> = p
+                    .reassigning_to
+                    .iter()
+                    .copied()
+                    .filter(|r| !p.isr.contains(r))
+                    .collect();
+                bar.set_message(format!(
+                    "moving {topic}/{partition} to {}: in sync {}, catching up {}",
+                    crate::output::node_list(&p.reassigning_to),
+                    crate::output::node_list(&p.isr),
+                    crate::output::node_list(&waiting),
+                ));
+            }
             if Instant::now() >= deadline {
                 return Err(CliError::Unhealthy(format!(
                     "{topic}/{partition} is still moving to {} after {}; the new replicas may be down or far behind (see `mqctl cluster partitions --topic {topic}`)",
@@ -129,6 +144,9 @@ async fn reassign(
             {
                 p = now;
             }
+        }
+        if let Some(bar) = spinner {
+            bar.finish_and_clear();
         }
     }
     let state = if p.reassigning_to.is_empty() {
@@ -336,6 +354,17 @@ async fn partitions(s: &Session, request: DescribePartitionsRequest) -> Result<(
         })
         .collect();
     s.out.emit(&table, &Value::Array(json))
+}
+
+/// A spinner on stderr while `--wait` polls, when stderr is a terminal.
+fn progress_spinner(s: &Session) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if s.out.quiet || s.out.mode == crate::cli::Output::Json || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.enable_steady_tick(Duration::from_millis(120));
+    Some(bar)
 }
 
 fn replica_state(p: &PartitionReplicas) -> &'static str {

@@ -79,7 +79,15 @@ async fn rolling_restart_helpers_follow_the_clusters_health() {
     // Its replica left the ISR when it was fenced.
     let under = json(&mqctl(
         &url,
-        &["-o", "json", "cluster", "partitions", "--under-replicated"],
+        &[
+            "-o",
+            "json",
+            "cluster",
+            "partitions",
+            "--topic",
+            "orders",
+            "--under-replicated",
+        ],
     ));
     assert_eq!(under[0]["topic"], "orders", "{under}");
     assert!(

@@ -255,10 +255,7 @@ pub async fn run(
         "mqd ready"
     );
     crate::systemd::ready(&format!("serving on {bound}, metrics on {metrics_bound}"));
-    if voters.len() > 1 && config.canary_interval.is_some() {
-        tracing::info!("the canary is off: it runs on single nodes only (in a cluster every node would probe the same partition)");
-    }
-    if let Some(every) = config.canary_interval.filter(|_| voters.len() == 1) {
+    if let Some(every) = config.canary_interval {
         tokio::spawn(crate::canary::run(
             broker.clone(),
             format!("http://{bound}"),

@@ -1,6 +1,9 @@
 //! The built-in canary: every interval mqd produces one record to its
 //! internal topic `__mq_canary` through its own gRPC listener, with the
-//! real client library, and reads it back the same way. The time from send
+//! real client library, and reads it back the same way. In a cluster each
+//! broker has its own, `__mq_canary.<node id>`, led by that broker and
+//! replicated like any topic, so each probes itself end to end, acks=all
+//! replication included. The time from send
 //! to receipt is the end-to-end latency a client sees on this broker; a
 //! sequence number finds records lost or delivered twice. Figures go to
 //! /metrics, Stats and the `canary_failures` alert metric.
@@ -76,14 +79,40 @@ pub async fn run(
         ("segment.bytes".to_string(), "1048576".to_string()),
     ]
     .into();
-    match broker.topics.create(TOPIC, 1, 1, configs).await {
-        Ok(_) | Err(BrokerError::TopicExists(_)) => {}
-        Err(e) => {
-            tracing::error!(error = %e, "canary off: cannot create {TOPIC}");
-            return;
+    let stats = &broker.canary;
+    let topic = if broker.topics.clustered() {
+        format!("{TOPIC}.{}", broker.identity.node_id)
+    } else {
+        TOPIC.to_string()
+    };
+    // In a cluster the controller may not be there yet: keep trying.
+    loop {
+        let created = if broker.topics.clustered() {
+            crate::cluster::topic_admin::create_led_here(
+                &broker.cluster,
+                &broker.topics,
+                &topic,
+                configs.clone(),
+            )
+            .await
+        } else {
+            broker.topics.create(&topic, 1, 1, configs.clone()).await
+        };
+        match created {
+            Ok(_) | Err(BrokerError::TopicExists(_)) => break,
+            Err(e) if broker.topics.clustered() => {
+                tracing::debug!(error = %e, "canary waits for the cluster to create {topic}");
+                tokio::select! {
+                    _ = tokio::time::sleep(every.max(Duration::from_secs(1))) => {}
+                    _ = shutdown.cancelled() => return,
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "canary off: cannot create {topic}");
+                return;
+            }
         }
     }
-    let stats = &broker.canary;
     let client = loop {
         match Client::connect(&address).await {
             Ok(c) => break c,
@@ -106,9 +135,20 @@ pub async fn run(
         },
     );
     let mut consumer = Consumer::new(client.clone(), ConsumerConfig::default());
-    if let Err(e) = consumer.assign(TOPIC, 0, StartOffset::Latest).await {
-        tracing::error!(error = %e, "canary off: cannot read {TOPIC}");
-        return;
+    loop {
+        match consumer.assign(&topic, 0, StartOffset::Latest).await {
+            Ok(_) => break,
+            Err(e) if e.is_retriable() => {
+                tokio::select! {
+                    _ = tokio::time::sleep(every.max(Duration::from_secs(1))) => {}
+                    _ = shutdown.cancelled() => return,
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "canary off: cannot read {topic}");
+                return;
+            }
+        }
     }
     // Records of earlier runs carry another key and are skipped.
     let run_id = format!("{:016x}", {
@@ -129,7 +169,7 @@ pub async fn run(
                     .with_key(run_id.clone())
                     .with_header(SENT_HEADER, mq::record::now_ms().to_string());
                 next_seq += 1;
-                let sent = async { producer.send(TOPIC, record).await?.await };
+                let sent = async { producer.send(&topic, record).await?.await };
                 match tokio::time::timeout(every.max(Duration::from_secs(5)), sent).await {
                     Ok(Ok(_)) => {
                         stats.sent.fetch_add(1, Ordering::Relaxed);

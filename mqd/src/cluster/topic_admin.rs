@@ -58,6 +58,45 @@ pub async fn create(
     }
 }
 
+/// An internal one-partition topic led by this node (its canary), with up
+/// to two more replicas on other live brokers.
+pub async fn create_led_here(
+    controller: &Controller,
+    topics: &Topics,
+    name: &str,
+    configs: BTreeMap<String, String>,
+) -> Result<Arc<Topic>> {
+    topics.check_configs(&configs)?;
+    let state = controller.state();
+    if state.topics.contains_key(name) {
+        return Err(BrokerError::TopicExists(name.to_string()));
+    }
+    let me = controller.node_id();
+    if !state.live_brokers().any(|b| b.node_id == me) {
+        return Err(BrokerError::InvalidRequest(format!(
+            "node {me} is not registered with the controller yet"
+        )));
+    }
+    let mut replicas = vec![me];
+    replicas.extend(
+        state
+            .live_brokers()
+            .map(|b| b.node_id)
+            .filter(|id| *id != me)
+            .take(2),
+    );
+    let command = Command::CreateTopic {
+        name: name.to_string(),
+        configs,
+        replicas: vec![replicas],
+        at_ms: mq::record::now_ms(),
+    };
+    match controller.write(command).await? {
+        Applied::Refused(_) => Err(BrokerError::TopicExists(name.to_string())),
+        _ => mirrored(topics, name, |t| t.is_some()).await,
+    }
+}
+
 pub async fn alter_config(
     controller: &Controller,
     topics: &Topics,
