@@ -23,6 +23,8 @@ pub struct Cluster {
     pub nodes: BTreeMap<u32, Option<Mqd>>,
     addresses: BTreeMap<u32, String>,
     peers: String,
+    /// More mqd flags for every node.
+    extra: Vec<String>,
 }
 
 /// A loopback port free right now (the OS may hand it out again later,
@@ -39,6 +41,11 @@ impl Cluster {
     /// Starts `n` nodes (ids 1..=n) and returns once each is listening
     /// (not once the controller is elected; see `wait_healthy`).
     pub fn start(n: u32) -> Cluster {
+        Cluster::start_with(n, &[])
+    }
+
+    /// As [`start`](Self::start), passing `extra` flags to every node.
+    pub fn start_with(n: u32, extra: &[&str]) -> Cluster {
         let addresses: BTreeMap<u32, String> = (1..=n)
             .map(|id| (id, format!("127.0.0.1:{}", free_port())))
             .collect();
@@ -52,6 +59,7 @@ impl Cluster {
             nodes: BTreeMap::new(),
             addresses,
             peers,
+            extra: extra.iter().map(|s| s.to_string()).collect(),
         };
         for id in 1..=n {
             cluster.start_node(id);
@@ -62,18 +70,16 @@ impl Cluster {
     pub fn start_node(&mut self, id: u32) {
         let node_id = id.to_string();
         let listen = self.addresses[&id].clone();
-        let mqd = Mqd::start_with_config(
-            &self.dirs[&id],
-            CLUSTER_CONFIG,
-            &[
-                "--node-id",
-                &node_id,
-                "--listen",
-                &listen,
-                "--peers",
-                &self.peers,
-            ],
-        );
+        let mut args = vec![
+            "--node-id",
+            &node_id,
+            "--listen",
+            &listen,
+            "--peers",
+            &self.peers,
+        ];
+        args.extend(self.extra.iter().map(String::as_str));
+        let mqd = Mqd::start_with_config(&self.dirs[&id], CLUSTER_CONFIG, &args);
         self.nodes.insert(id, Some(mqd));
     }
 

@@ -137,7 +137,7 @@ async fn high_watermark(cluster: &Cluster, topic: &str) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn topics_are_spread_over_the_brokers_and_copied_to_every_replica() {
-    let cluster = Cluster::start(3);
+    let cluster = Cluster::start_with(3, &["--canary-interval-ms", "200"]);
     cluster.wait_settled(&[1, 2, 3], SETTLE).await;
     let client = mq::Client::connect(&cluster.url(2)).await.unwrap();
 
@@ -202,6 +202,29 @@ async fn topics_are_spread_over_the_brokers_and_copied_to_every_replica() {
             .len();
     }
     assert_eq!(total, 300);
+
+    // Every broker's canary probes its own replicated topic.
+    for id in 1..=3 {
+        wait_for(
+            SETTLE,
+            &format!("node {id}'s canary to read back"),
+            async || {
+                let (_, metrics) = cluster.node(id).http_get("/metrics");
+                let received = metrics
+                    .lines()
+                    .find_map(|l| l.strip_prefix("mq_canary_received_total "))?
+                    .parse::<f64>()
+                    .ok()?;
+                (received > 0.0).then_some(())
+            },
+        )
+        .await;
+        let canary = cluster
+            .partition(id, &format!("__mq_canary.{id}"), 0)
+            .await
+            .unwrap();
+        assert_eq!(canary.replicas[0], id, "{canary:?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
