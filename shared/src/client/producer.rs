@@ -492,6 +492,9 @@ struct Lane {
     responses: ResponseStream,
 }
 
+/// How often a sender looks for a batch past its request timeout.
+const REQUEST_CHECK: Duration = Duration::from_millis(500);
+
 /// How long an idle partition keeps its stream open.
 const IDLE_STREAM: Duration = Duration::from_secs(10);
 
@@ -520,6 +523,10 @@ async fn run_sender(
     let mut backoff = config.retry_backoff;
     let mut input_open = true;
     let mut next_seq = 0i32;
+    // Checks the oldest batch against the request timeout: one timer for
+    // the sender's life, not one per loop turn (the hot path).
+    let mut watchdog = tokio::time::interval(REQUEST_CHECK);
+    watchdog.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         if lane.is_none() && !in_flight.is_empty() {
             match open_lane(
@@ -636,7 +643,13 @@ async fn run_sender(
             _ = tokio::time::sleep(IDLE_STREAM), if lane.is_some() && in_flight.is_empty() => {
                 lane = None;
             }
-            _ = sleep_until_due(&in_flight, config.request_timeout), if lane.is_some() && !in_flight.is_empty() => {
+            _ = watchdog.tick(), if lane.is_some() && !in_flight.is_empty() => {
+                let overdue = in_flight
+                    .front()
+                    .is_some_and(|f| f.sent.elapsed() >= config.request_timeout);
+                if !overdue {
+                    continue;
+                }
                 let err = Error::Broker {
                     code: tonic::Code::DeadlineExceeded,
                     reason: None,
@@ -786,14 +799,6 @@ fn fail_or_keep(
         *next_seq = seq;
     }
     *in_flight = kept;
-}
-
-/// Sleeps until the oldest batch in flight has waited `timeout`.
-async fn sleep_until_due(in_flight: &VecDeque<InFlight>, timeout: Duration) {
-    match in_flight.front() {
-        Some(front) => tokio::time::sleep_until(front.sent + timeout).await,
-        None => std::future::pending().await,
-    }
 }
 
 /// After an error that says the leader moved or is gone, the next attempt
