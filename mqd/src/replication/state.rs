@@ -175,11 +175,6 @@ impl ReplicaState {
         sorted.sort_unstable();
         (sorted != current).then_some(wanted)
     }
-
-    /// How far a follower has fetched, for Describe output.
-    pub fn follower_end(&self, replica: u32) -> Option<i64> {
-        self.followers.get(&replica).map(|p| p.log_end)
-    }
 }
 
 #[cfg(test)]
