@@ -314,14 +314,7 @@ impl Log {
     ) -> Result<AppendInfo> {
         let base_offset = self.log_end();
         let size = valid.len_bytes();
-        let active = self.active();
-        let too_big = active.size() > 0 && active.size() + size > self.config.segment_bytes;
-        let too_old = self.config.segment_ms >= 0
-            && active.size() > 0
-            && now_ms - active.created_ms() >= self.config.segment_ms;
-        if too_big || too_old || active.size() + size > u32::MAX as u64 {
-            self.roll(now_ms)?;
-        }
+        self.roll_for(size, now_ms)?;
         self.epochs.assign(leader_epoch, base_offset)?;
 
         let mut chunk = std::mem::take(&mut self.scratch);
@@ -413,6 +406,20 @@ impl Log {
     pub fn checkpoint_producers(&mut self, now_ms: i64) -> Result<()> {
         let end = self.log_end();
         self.producers.write_snapshot(&self.dir, end, now_ms)
+    }
+
+    /// Rolls the active segment first when `size` more bytes would
+    /// overflow it or it is older than segment.ms.
+    fn roll_for(&mut self, size: u64, now_ms: i64) -> Result<()> {
+        let active = self.active();
+        let too_big = active.size() > 0 && active.size() + size > self.config.segment_bytes;
+        let too_old = self.config.segment_ms >= 0
+            && active.size() > 0
+            && now_ms - active.created_ms() >= self.config.segment_ms;
+        if too_big || too_old || active.size() + size > u32::MAX as u64 {
+            self.roll(now_ms)?;
+        }
+        Ok(())
     }
 
     /// Closes the active segment (fsyncing it) and starts a new one at the

@@ -57,15 +57,7 @@ impl Log {
         if pending.is_empty() {
             return Ok(end);
         }
-        let size = (position - skip) as u64;
-        let active = self.active();
-        let too_big = active.size() > 0 && active.size() + size > self.config.segment_bytes;
-        let too_old = self.config.segment_ms >= 0
-            && active.size() > 0
-            && now_ms - active.created_ms() >= self.config.segment_ms;
-        if too_big || too_old || active.size() + size > u32::MAX as u64 {
-            self.roll(now_ms)?;
-        }
+        self.roll_for((position - skip) as u64, now_ms)?;
         for (epoch, start) in epochs {
             self.epochs.assign(epoch, start)?;
         }
