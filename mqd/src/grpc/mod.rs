@@ -7,6 +7,7 @@
 
 mod admin;
 mod alerts;
+pub mod channels;
 mod cluster_admin;
 mod data;
 pub mod metrics_layer;

@@ -1,40 +1,24 @@
-//! The controller's `PeerTransport` over gRPC: one lazily connected
-//! channel per peer address, reused for every call.
+//! The controller's `PeerTransport` over gRPC, on the shared peer channels.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use mq::proto::raft_client::RaftClient;
 use mq::proto::RaftPayload;
-use parking_lot::Mutex;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 
+use super::channels::PeerChannels;
 use crate::cluster::transport::{PeerCall, PeerReply, PeerTransport};
-
-/// How long connecting to a peer may take before the call fails (Raft
-/// retries; a dead peer must not hold a heartbeat up).
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
 #[derive(Default)]
 pub struct GrpcPeers {
-    channels: Mutex<HashMap<String, RaftClient<Channel>>>,
+    channels: PeerChannels,
 }
 
 impl GrpcPeers {
     fn client(&self, address: &str) -> Result<RaftClient<Channel>, String> {
-        let mut channels = self.channels.lock();
-        if let Some(c) = channels.get(address) {
-            return Ok(c.clone());
-        }
-        let endpoint = Endpoint::from_shared(format!("http://{address}"))
-            .map_err(|e| format!("peer address {address:?}: {e}"))?
-            .connect_timeout(CONNECT_TIMEOUT)
-            .tcp_nodelay(true);
-        let client = RaftClient::new(endpoint.connect_lazy())
+        Ok(RaftClient::new(self.channels.get(address)?)
             .max_decoding_message_size(super::MAX_MESSAGE_BYTES)
-            .max_encoding_message_size(super::MAX_MESSAGE_BYTES);
-        channels.insert(address.to_string(), client.clone());
-        Ok(client)
+            .max_encoding_message_size(super::MAX_MESSAGE_BYTES))
     }
 }
 

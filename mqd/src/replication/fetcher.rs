@@ -5,16 +5,15 @@
 //! One task per followed partition, started by `reconcile` for a leader
 //! and epoch and cancelled when either changes.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use mq::proto::broker_client::BrokerClient;
 use mq::proto::{FetchRequest, OffsetForLeaderEpochRequest};
-use parking_lot::Mutex;
 use tokio_util::sync::CancellationToken;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 
+use crate::grpc::channels::PeerChannels;
 use crate::partition::Partition;
 
 /// How long one fetch waits at the leader for new records.
@@ -23,29 +22,17 @@ const FETCH_WAIT: Duration = Duration::from_millis(500);
 const BACKOFF: Duration = Duration::from_millis(50);
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
 
-/// Lazily connected channels to the other brokers, shared by every
-/// fetcher of this node.
+/// Channels to the other brokers, shared by every fetcher of this node.
 #[derive(Default)]
 pub struct Links {
-    channels: Mutex<HashMap<String, BrokerClient<Channel>>>,
+    channels: PeerChannels,
 }
 
 impl Links {
     fn client(&self, address: &str) -> Result<BrokerClient<Channel>, String> {
-        let mut channels = self.channels.lock();
-        if let Some(c) = channels.get(address) {
-            return Ok(c.clone());
-        }
-        let endpoint = Endpoint::from_shared(format!("http://{address}"))
-            .map_err(|e| format!("broker address {address:?}: {e}"))?
-            .connect_timeout(Duration::from_secs(1))
-            .tcp_nodelay(true)
-            .http2_adaptive_window(true);
-        let client = BrokerClient::new(endpoint.connect_lazy())
+        Ok(BrokerClient::new(self.channels.get(address)?)
             .max_decoding_message_size(crate::grpc::MAX_MESSAGE_BYTES)
-            .max_encoding_message_size(crate::grpc::MAX_MESSAGE_BYTES);
-        channels.insert(address.to_string(), client.clone());
-        Ok(client)
+            .max_encoding_message_size(crate::grpc::MAX_MESSAGE_BYTES))
     }
 }
 
