@@ -126,6 +126,15 @@ fn check_nothing_acknowledged_is_lost(read: &[(i64, String)], acked: &BTreeMap<u
     }
 }
 
+/// One unlabelled metric of node `id`, as its /metrics shows it.
+fn metric(cluster: &Cluster, id: u32, name: &str) -> Option<f64> {
+    let (_, text) = cluster.node(id).http_get("/metrics");
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))?
+        .parse()
+        .ok()
+}
+
 async fn high_watermark(cluster: &Cluster, topic: &str) -> i64 {
     let leader = cluster.wait_leader(topic, 0, &[], SETTLE).await;
     cluster
@@ -208,15 +217,7 @@ async fn topics_are_spread_over_the_brokers_and_copied_to_every_replica() {
         wait_for(
             SETTLE,
             &format!("node {id}'s canary to read back"),
-            async || {
-                let (_, metrics) = cluster.node(id).http_get("/metrics");
-                let received = metrics
-                    .lines()
-                    .find_map(|l| l.strip_prefix("mq_canary_received_total "))?
-                    .parse::<f64>()
-                    .ok()?;
-                (received > 0.0).then_some(())
-            },
+            async || (metric(&cluster, id, "mq_canary_received_total")? > 0.0).then_some(()),
         )
         .await;
         let canary = cluster
@@ -254,11 +255,27 @@ async fn acknowledged_records_survive_rounds_of_leader_kill9_and_restart() {
             &format!("writes on the new leader (round {round})"),
         )
         .await;
+        // The new leader reports the partition under-replicated.
+        wait_for(
+            SETTLE,
+            "an under-replicated partition in /metrics",
+            async || {
+                (metric(&cluster, next, "mq_partitions_under_replicated") == Some(1.0))
+                    .then_some(())
+            },
+        )
+        .await;
         cluster.start_node(leader);
         // The restarted node catches up and rejoins the ISR.
         cluster
             .wait_in_sync(next, "orders", 0, &[1, 2, 3], SETTLE)
             .await;
+        wait_for(SETTLE, "the rejoin counted in /metrics", async || {
+            let expands = metric(&cluster, next, "mq_isr_expands_total")?;
+            let under = metric(&cluster, next, "mq_partitions_under_replicated")?;
+            (expands >= 1.0 && under == 0.0).then_some(())
+        })
+        .await;
         count = acked_past(&acked, count, 50, "writes with every replica back").await;
     }
     stop.store(true, Ordering::Relaxed);
