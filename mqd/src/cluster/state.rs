@@ -6,11 +6,13 @@
 //! the same state. Nothing here knows about Raft.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use super::assignment::{self, PartitionMeta, TopicMeta};
 use crate::meta::CommittedOffset;
+use crate::queues::ledger::StoredLedger;
 
 /// A broker as the controller knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +53,39 @@ pub struct ClusterState {
     /// so a group resumes where it was on any node.
     #[serde(default)]
     pub offsets: BTreeMap<String, BTreeMap<String, CommittedOffset>>,
+    /// Queue groups' ledgers, by group and "topic/partition", as each
+    /// partition's leader last stored them: a new leader carries on from
+    /// there instead of delivering acknowledged records again.
+    #[serde(default)]
+    pub queues: BTreeMap<String, BTreeMap<String, StoredQueueLedger>>,
+    /// How often each queue group was deleted: ledgers written for an
+    /// earlier generation are refused, so a node still holding the deleted
+    /// group's ledgers cannot bring it back.
+    #[serde(default)]
+    pub queue_generations: BTreeMap<String, u64>,
+}
+
+/// A queue group's ledger of one partition, with the leader epoch of the
+/// leader that wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredQueueLedger {
+    pub leader_epoch: i32,
+    /// Shared, so publishing the state after each applied entry does not
+    /// copy every ledger.
+    pub ledger: Arc<StoredLedger>,
+}
+
+/// One ledger in a `StoreQueueLedgers` command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueLedgerWrite {
+    pub group: String,
+    pub topic: String,
+    pub partition: u32,
+    /// The epoch the writer leads the partition at.
+    pub leader_epoch: i32,
+    /// The group's generation the writer loaded the ledger at.
+    pub generation: u64,
+    pub ledger: Arc<StoredLedger>,
 }
 
 /// A change to the cluster's metadata; the only way it changes.
@@ -117,6 +152,17 @@ pub enum Command {
     DeleteGroupOffsets {
         group: String,
     },
+    /// Partition leaders store queue ledgers; each is refused unless
+    /// `leader` still leads its partition at that epoch, so a deposed
+    /// leader cannot overwrite what its successor has done.
+    StoreQueueLedgers {
+        leader: u32,
+        ledgers: Vec<QueueLedgerWrite>,
+    },
+    /// A deleted queue group's ledgers go.
+    DeleteQueueGroup {
+        group: String,
+    },
     /// Gives leadership to the partition's preferred replica.
     ElectPreferred {
         topic: String,
@@ -158,6 +204,9 @@ pub enum Applied {
     /// Refused, with why (the topic exists, is gone, the ISR change came
     /// from a deposed leader...).
     Refused(String),
+    /// A command of several independent parts: for each, None when it was
+    /// applied, or why it was refused.
+    Each(Vec<Option<String>>),
 }
 
 impl ClusterState {
@@ -241,6 +290,10 @@ impl ClusterState {
                     for stored in self.offsets.values_mut() {
                         stored.retain(|key, _| !key.starts_with(&prefix));
                     }
+                    for stored in self.queues.values_mut() {
+                        stored.retain(|key, _| !key.starts_with(&prefix));
+                    }
+                    self.queues.retain(|_, stored| !stored.is_empty());
                     Applied::Done
                 }
                 None => Applied::Refused(format!("topic {name:?} does not exist")),
@@ -295,6 +348,18 @@ impl ClusterState {
                 self.offsets.remove(&group);
                 Applied::Done
             }
+            Command::StoreQueueLedgers { leader, ledgers } => {
+                let results = ledgers
+                    .into_iter()
+                    .map(|w| self.store_queue_ledger(leader, w).err())
+                    .collect();
+                Applied::Each(results)
+            }
+            Command::DeleteQueueGroup { group } => {
+                self.queues.remove(&group);
+                *self.queue_generations.entry(group).or_default() += 1;
+                Applied::Done
+            }
             Command::ElectPreferred { topic, partition } => {
                 let live = self.live_ids();
                 match self.partition_mut(&topic, partition) {
@@ -323,6 +388,42 @@ impl ClusterState {
                 }
             }
         }
+    }
+
+    fn store_queue_ledger(&mut self, leader: u32, w: QueueLedgerWrite) -> Result<(), String> {
+        let Some(p) = self
+            .topics
+            .get(&w.topic)
+            .and_then(|t| t.partitions.get(w.partition as usize))
+        else {
+            return Err(format!("{}/{} does not exist", w.topic, w.partition));
+        };
+        if p.leader != Some(leader) || p.leader_epoch != w.leader_epoch {
+            return Err(format!(
+                "broker {leader} no longer leads {}/{} at epoch {} (leader {:?}, epoch {})",
+                w.topic, w.partition, w.leader_epoch, p.leader, p.leader_epoch
+            ));
+        }
+        let generation = self.queue_generation(&w.group);
+        if w.generation != generation {
+            return Err(format!(
+                "queue group {:?} was deleted since this ledger was loaded",
+                w.group
+            ));
+        }
+        self.queues.entry(w.group).or_default().insert(
+            offset_key(&w.topic, w.partition),
+            StoredQueueLedger {
+                leader_epoch: w.leader_epoch,
+                ledger: w.ledger,
+            },
+        );
+        Ok(())
+    }
+
+    /// How often a queue group was deleted (0 for one never deleted).
+    pub fn queue_generation(&self, group: &str) -> u64 {
+        self.queue_generations.get(group).copied().unwrap_or(0)
     }
 
     fn partition_mut(&mut self, topic: &str, partition: u32) -> Option<&mut PartitionMeta> {
@@ -420,6 +521,82 @@ mod tests {
         assert_eq!(state.offsets["g"].keys().collect::<Vec<_>>(), vec!["b/0"]);
         state.apply(Command::DeleteGroupOffsets { group: "g".into() });
         assert!(state.offsets.is_empty());
+    }
+
+    #[test]
+    fn queue_ledgers_are_stored_only_by_the_current_leader() {
+        let mut state = ClusterState::default();
+        register(&mut state, 1, 1);
+        register(&mut state, 2, 1);
+        state.apply(Command::CreateTopic {
+            name: "q".into(),
+            configs: BTreeMap::new(),
+            replicas: vec![vec![1, 2]],
+            at_ms: 0,
+        });
+        let write = |epoch, next| QueueLedgerWrite {
+            group: "g".into(),
+            topic: "q".into(),
+            partition: 0,
+            leader_epoch: epoch,
+            generation: 0,
+            ledger: Arc::new(StoredLedger {
+                next,
+                ..StoredLedger::default()
+            }),
+        };
+        let store = |state: &mut ClusterState, leader, ledgers| {
+            state.apply(Command::StoreQueueLedgers { leader, ledgers })
+        };
+        assert_eq!(
+            store(&mut state, 1, vec![write(0, 5)]),
+            Applied::Each(vec![None])
+        );
+        // Node 1 is fenced: node 2 leads at epoch 1 and carries on from 5.
+        let incarnation = state.brokers[&1].incarnation;
+        state.apply(Command::Fence {
+            node_id: 1,
+            incarnation,
+            at_ms: 2,
+            reason: "test".into(),
+        });
+        assert_eq!(state.queues["g"]["q/0"].ledger.next, 5);
+        // The deposed leader's late write is refused; the new one's lands.
+        let Applied::Each(results) = store(&mut state, 1, vec![write(0, 9)]) else {
+            panic!("expected per-ledger results");
+        };
+        assert!(results[0]
+            .as_deref()
+            .is_some_and(|why| why.contains("no longer leads")));
+        assert_eq!(
+            store(&mut state, 2, vec![write(1, 7), write(1, 8)]),
+            Applied::Each(vec![None, None])
+        );
+        assert_eq!(state.queues["g"]["q/0"].ledger.next, 8);
+        // Unknown partitions are refused, deleting the topic or the group
+        // removes what was stored.
+        let mut other = write(1, 1);
+        other.partition = 3;
+        assert!(matches!(&store(&mut state, 2, vec![other]), Applied::Each(r) if r[0].is_some()));
+        state.apply(Command::DeleteTopic { name: "q".into() });
+        assert!(state.queues.is_empty());
+        state.apply(Command::CreateTopic {
+            name: "q".into(),
+            configs: BTreeMap::new(),
+            replicas: vec![vec![2]],
+            at_ms: 0,
+        });
+        store(&mut state, 2, vec![write(0, 3)]);
+        state.apply(Command::DeleteQueueGroup { group: "g".into() });
+        assert!(state.queues.is_empty());
+        // A node still holding the deleted group's ledger cannot bring it
+        // back; one that loaded it afresh can.
+        assert!(
+            matches!(&store(&mut state, 2, vec![write(0, 4)]), Applied::Each(r) if r[0].is_some())
+        );
+        let mut fresh = write(0, 1);
+        fresh.generation = 1;
+        assert_eq!(store(&mut state, 2, vec![fresh]), Applied::Each(vec![None]));
     }
 
     #[test]
