@@ -141,12 +141,17 @@ pub async fn run(
     .await?;
     cluster.register_alone().await?;
     let (alerting, webhooks) = crate::alerts::Alerting::open(meta.clone(), &config.alerts)?;
+    let queues = if topics.clustered() {
+        crate::queues::Queues::clustered(meta.clone(), cluster.clone(), config.node_id)
+    } else {
+        crate::queues::Queues::open(meta.clone())?
+    };
     let broker = Arc::new(Broker {
         alerting,
         canary: Default::default(),
         topics,
         groups: crate::groups::Groups::new(meta.clone()),
-        queues: crate::queues::Queues::open(meta.clone())?,
+        queues,
         instruments: Arc::default(),
         stats: Default::default(),
         data_dir: data_dir.path().to_path_buf(),
@@ -290,8 +295,15 @@ pub async fn run(
             }));
         }
     }
-    // In a cluster, hand partition leadership to in-sync replicas first,
-    // while this node still answers: clients then find the new leaders.
+    // In a cluster, store queue ledgers while this node still leads their
+    // partitions (their next leaders continue from there), then hand
+    // partition leadership to in-sync replicas while this node still
+    // answers: clients then find the new leaders.
+    if broker.topics.clustered() {
+        if let Err(e) = broker.queues.store_all().await {
+            tracing::warn!(error = %e, "storing queue ledgers before leaving failed");
+        }
+    }
     cluster.leave().await;
     tracing::info!("shutting down: no new connections, draining requests");
     crate::systemd::stopping();
@@ -315,11 +327,12 @@ pub async fn run(
     tracker.wait().await;
     cluster.shutdown().await;
 
-    if let Err(e) = broker
-        .queues
-        .store_all()
-        .and_then(|()| Ok(broker.meta.flush()?))
-    {
+    let stored = if broker.topics.clustered() {
+        Ok(())
+    } else {
+        broker.queues.store_all().await
+    };
+    if let Err(e) = stored.and_then(|()| Ok(broker.meta.flush()?)) {
         tracing::error!(error = %e, "storing queue ledgers at shutdown failed");
     }
     let closing = broker.clone();

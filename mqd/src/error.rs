@@ -44,6 +44,8 @@ pub enum BrokerError {
         partition: u32,
         leader: Option<u32>,
     },
+    #[error("broker {node} leads none of topic {topic:?}'s partitions right now; send Receive to each partition's leader (Metadata names them) with its partitions listed, as the mq library does")]
+    LeadsNoPartition { topic: String, node: u32 },
     #[error("{topic}/{partition} has {} in-sync replica(s) {isr:?}, fewer than its min.insync.replicas = {min_insync}, so an acks=all write {}; bring replicas back (see `mqctl cluster partitions --under-replicated`) or lower min.insync.replicas", isr.len(), if *appended { "was written to the leader but is not acknowledged" } else { "is refused" })]
     NotEnoughReplicas {
         topic: String,

@@ -362,6 +362,13 @@ impl Partition {
         }
     }
 
+    /// The epoch this node leads the partition at, or None when it does
+    /// not lead it; read together, so the two cannot disagree.
+    pub fn leading_epoch(&self) -> Option<i32> {
+        let r = self.replica.lock();
+        (r.role == Role::Leader).then_some(r.epoch)
+    }
+
     /// Whether this node leads, follows, or neither.
     pub fn role(&self) -> Role {
         self.replica.lock().role

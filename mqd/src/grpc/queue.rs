@@ -18,7 +18,9 @@ use crate::queues::{LeasedOffsets, Receive, Refused};
 /// Most offsets one Ack or Nack may name.
 const MAX_SETTLE_OFFSETS: usize = 100_000;
 
-pub async fn receive(broker: &Broker, r: ReceiveRequest) -> Result<ReceiveResponse, Status> {
+pub async fn receive(broker: &Broker, mut r: ReceiveRequest) -> Result<ReceiveResponse, Status> {
+    r.partitions.sort_unstable();
+    r.partitions.dedup();
     let deliveries = broker
         .receive(Receive {
             group: &r.group,
@@ -30,6 +32,7 @@ pub async fn receive(broker: &Broker, r: ReceiveRequest) -> Result<ReceiveRespon
             visibility_ms: r.visibility_timeout_ms,
             max_deliveries: r.max_deliveries,
             dead_letter_topic: &r.dead_letter_topic,
+            partitions: &r.partitions,
         })
         .await
         .map_err(to_status)?;

@@ -77,6 +77,7 @@ pub fn to_status(err: BrokerError) -> Status {
             }
             (Code::Unavailable, reason::NOT_LEADER)
         }
+        BrokerError::LeadsNoPartition { .. } => (Code::Unavailable, reason::NOT_LEADER),
         BrokerError::NotEnoughReplicas {
             isr, min_insync, ..
         } => {

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::ledger::LedgerReport;
+use super::ledger::{Ledger, LedgerReport};
 use super::{Queues, RECEIVER_IDLE};
 use crate::error::{BrokerError, Result};
 use crate::groups::validate_group_name;
@@ -64,48 +64,88 @@ impl Queues {
         out
     }
 
+    /// Every queue group this node serves, and in a cluster every group
+    /// with a stored ledger (live receivers are those of this node).
     pub fn list(&self) -> Vec<QueueListing> {
-        let groups = self.all_groups();
-        let mut out: Vec<QueueListing> = groups
+        let mut listed: BTreeMap<String, (usize, BTreeSet<String>)> = BTreeMap::new();
+        for (name, g) in self.all_groups() {
+            let entry = listed.entry(name).or_default();
+            entry.0 = g.live_receivers();
+            entry
+                .1
+                .extend(g.partitions.lock().keys().map(|(t, _)| t.clone()));
+        }
+        if let Some(cluster) = &self.cluster {
+            for (name, ledgers) in cluster.stored_groups() {
+                let entry = listed.entry(name).or_default();
+                entry.1.extend(ledgers.into_iter().map(|(t, _, _)| t));
+            }
+        }
+        listed
             .into_iter()
-            .map(|(name, g)| {
-                let topics: BTreeSet<String> =
-                    g.partitions.lock().keys().map(|(t, _)| t.clone()).collect();
-                QueueListing {
-                    name,
-                    live_receivers: g.live_receivers(),
-                    topics: topics.into_iter().collect(),
-                }
+            .map(|(name, (live_receivers, topics))| QueueListing {
+                name,
+                live_receivers,
+                topics: topics.into_iter().collect(),
             })
-            .collect();
-        out.sort_by(|a, b| a.name.cmp(&b.name));
-        out
+            .collect()
     }
 
+    /// A queue group's figures. In a cluster, partitions this node leads
+    /// show their live leases; the others show what their leader last
+    /// stored (their leases are not stored: they count as waiting).
     pub async fn describe(&self, topics: &Topics, name: &str) -> Result<QueueReport> {
         validate_group_name(name)?;
-        let Some(group) = self.groups.lock().get(name).cloned() else {
+        let local = self.groups.lock().get(name).cloned();
+        let stored = self.cluster.as_ref().map_or_else(Vec::new, |c| {
+            c.stored_groups()
+                .into_iter()
+                .filter(|(group, _)| group == name)
+                .flat_map(|(_, ledgers)| ledgers)
+                .collect()
+        });
+        if local.is_none() && stored.is_empty() {
             return Err(BrokerError::GroupNotFound(name.to_string()));
-        };
+        }
+        let group = local.unwrap_or_default();
         let now = Instant::now();
-        let mut parts = group.all_partitions();
-        parts.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
-        let mut in_flight: BTreeMap<Arc<str>, u64> = BTreeMap::new();
-        let mut partitions = Vec::with_capacity(parts.len());
-        for qp in parts {
-            let source = topics
+        // (topic, partition) -> (live ledger?, its ledger)
+        let mut ledgers: BTreeMap<(String, u32), Ledger> = BTreeMap::new();
+        let mut live: BTreeMap<(String, u32), Arc<super::QueuePartition>> = BTreeMap::new();
+        for qp in group.all_partitions() {
+            let usable = topics
                 .partition(&qp.topic, qp.partition)
-                .ok()
-                .map(|(_, p)| p);
+                .is_ok_and(|(_, p)| qp.usable(&p));
+            if usable {
+                live.insert((qp.topic.clone(), qp.partition), qp);
+            }
+        }
+        for (topic, partition, ledger) in &stored {
+            let key = (topic.clone(), *partition);
+            if !live.contains_key(&key) {
+                ledgers.insert(key, Ledger::restore(ledger));
+            }
+        }
+        let keys: BTreeSet<(String, u32)> = live.keys().chain(ledgers.keys()).cloned().collect();
+        let mut in_flight: BTreeMap<Arc<str>, u64> = BTreeMap::new();
+        let mut partitions = Vec::with_capacity(keys.len());
+        for (topic, partition) in keys {
+            let source = topics.partition(&topic, partition).ok().map(|(_, p)| p);
             let state = source.as_ref().map(|p| p.state());
-            let ledger = {
-                let mut l = qp.ledger.lock();
+            let report = |l: &mut Ledger| {
                 if let Some(s) = &state {
-                    l.sync_log(s.log_start, s.high_watermark);
+                    l.sync_log(s.log_start, s.log_end);
                 }
                 // Leases past their deadline count until the sweeper (or a
                 // receive) expires them, within a fraction of a second.
                 l.report(now)
+            };
+            let ledger = match live.get(&(topic.clone(), partition)) {
+                Some(qp) => report(&mut qp.ledger.lock()),
+                None => match ledgers.get_mut(&(topic.clone(), partition)) {
+                    Some(l) => report(l),
+                    None => continue,
+                },
             };
             for (receiver, n) in &ledger.receivers {
                 *in_flight.entry(receiver.clone()).or_default() += n;
@@ -121,8 +161,8 @@ impl Queues {
                 _ => 0,
             };
             partitions.push(QueuePartitionReport {
-                topic: qp.topic.clone(),
-                partition: qp.partition,
+                topic,
+                partition,
                 log_start,
                 high_watermark: hw,
                 backlog,
@@ -187,13 +227,15 @@ impl Queues {
     /// receivers are live or hold leases.
     pub async fn delete(&self, name: &str) -> Result<()> {
         validate_group_name(name)?;
-        let group = {
-            let groups = self.groups.lock();
-            let Some(group) = groups.get(name).cloned() else {
-                return Err(BrokerError::GroupNotFound(name.to_string()));
-            };
-            group
-        };
+        let local = self.groups.lock().get(name).cloned();
+        let stored = self
+            .cluster
+            .as_ref()
+            .is_some_and(|c| c.stored_groups().iter().any(|(g, _)| g == name));
+        if local.is_none() && !stored {
+            return Err(BrokerError::GroupNotFound(name.to_string()));
+        }
+        let group = local.unwrap_or_default();
         let now = Instant::now();
         let holding = group
             .partitions
@@ -207,6 +249,11 @@ impl Queues {
                 group: name.to_string(),
                 members: live.max(1),
             });
+        }
+        // In a cluster the controller forgets the group; nodes still
+        // holding its ledgers find them refused and load the new one.
+        if let Some(cluster) = &self.cluster {
+            cluster.delete_group(name).await?;
         }
         self.groups.lock().remove(name);
         self.meta.delete_queue_ledgers(name).await?;

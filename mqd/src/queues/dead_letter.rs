@@ -37,7 +37,7 @@ impl Queues {
         dead: Vec<DeadLetter>,
     ) {
         for d in dead {
-            match copy(topics, group, qp, &d).await {
+            match copy(topics, self.cluster.as_ref(), group, qp, &d).await {
                 Ok(()) => {
                     tracing::info!(
                         group,
@@ -71,6 +71,7 @@ impl Queues {
 
 async fn copy(
     topics: &Topics,
+    cluster: Option<&super::replicated::Replicated>,
     group: &str,
     qp: &QueuePartition,
     d: &DeadLetter,
@@ -119,6 +120,11 @@ async fn copy(
     }
     let batch = encode_batch(&[record], Compression::None, ProducerStamp::NONE)
         .map_err(|e| format!("encoding the copy: {e}"))?;
+    if let Some(cluster) = cluster {
+        return cluster
+            .produce(topics, &d.topic, qp.partition, batch)
+            .await;
+    }
     let target = dead_letter_topic(topics, &d.topic).await?;
     let parts = target.partitions();
     if parts.is_empty() {

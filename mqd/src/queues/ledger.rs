@@ -172,7 +172,11 @@ pub struct Ledger {
     /// The last error a receiver reported for an unsettled offset.
     errors: HashMap<i64, Arc<str>>,
     counters: Counters,
-    dirty: bool,
+    /// Counts changes to what is stored, so a writer can tell which
+    /// changes a stored snapshot covers.
+    version: u64,
+    /// The version `take_dirty` last saw.
+    taken: u64,
 }
 
 impl Ledger {
@@ -190,7 +194,8 @@ impl Ledger {
             doomed: BTreeMap::new(),
             errors: HashMap::new(),
             counters: Counters::default(),
-            dirty: true,
+            version: 1,
+            taken: 0,
         }
     }
 
@@ -225,7 +230,7 @@ impl Ledger {
         // delivered.
         ledger.next = offset.min(next).max(floor);
         ledger.advance();
-        ledger.dirty = false;
+        ledger.taken = ledger.version;
         ledger
     }
 
@@ -270,7 +275,19 @@ impl Ledger {
 
     /// True once since the last call if anything stored has changed.
     pub fn take_dirty(&mut self) -> bool {
-        std::mem::take(&mut self.dirty)
+        let dirty = self.version != self.taken;
+        self.taken = self.version;
+        dirty
+    }
+
+    /// Whether something changed since `take_dirty` last looked.
+    pub fn is_dirty(&self) -> bool {
+        self.version != self.taken
+    }
+
+    /// Grows with every change to what `snapshot` returns.
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     pub fn floor(&self) -> i64 {
@@ -288,11 +305,14 @@ impl Ledger {
 
     /// Follows the log: records retention removed are settled; a log that
     /// no longer reaches the floor (the topic was recreated) starts over.
-    pub fn sync_log(&mut self, log_start: i64, high_watermark: i64) {
-        if self.floor > high_watermark {
+    /// It compares with the log end, not the high watermark: a new leader's
+    /// high watermark can trail the floor its predecessor reached until its
+    /// followers catch up.
+    pub fn sync_log(&mut self, log_start: i64, log_end: i64) {
+        if self.floor > log_end {
             tracing::warn!(
                 floor = self.floor,
-                high_watermark,
+                log_end,
                 "queue ledger is ahead of its log (topic recreated?); starting from the log start"
             );
             let counters = self.counters;
@@ -309,7 +329,7 @@ impl Ledger {
             self.delay_index.retain(|(_, o)| *o >= log_start);
             self.doomed.retain(|o, _| *o >= log_start);
             self.errors.retain(|o, _| *o >= log_start);
-            self.dirty = true;
+            self.version += 1;
             self.advance();
         }
     }
@@ -335,7 +355,7 @@ impl Ledger {
                 released |=
                     self.release(item.offset, item.deliveries, &lease.policy, None, &mut dead);
             }
-            self.dirty = true;
+            self.version += 1;
         }
         while let Some(&(due, offset)) = self.delay_index.first() {
             if due > now {
@@ -437,7 +457,7 @@ impl Ledger {
                 items,
             },
         );
-        self.dirty = true;
+        self.version += 1;
         grant
     }
 
@@ -512,7 +532,7 @@ impl Ledger {
             }
         }
         self.advance();
-        self.dirty = true;
+        self.version += 1;
         out
     }
 
@@ -525,7 +545,7 @@ impl Ledger {
                 self.done.insert(offset);
             }
             self.advance();
-            self.dirty = true;
+            self.version += 1;
         }
     }
 

@@ -12,17 +12,21 @@
 //! the receiver picks its records out of the batches. Only a dead-letter
 //! copy decodes one record (see `dead_letter`).
 //!
-//! Ledgers are stored in the metadata store; acks and nacks are durable
-//! before they are answered. Leases are not stored: after a restart every
-//! record that was leased is delivered again (at least once).
+//! On a single node, ledgers are stored in the metadata store; in a
+//! cluster, the partition's leader keeps the ledger and stores it through
+//! the controller (see `replicated`). Either way acks and nacks are durable
+//! before they are answered. Leases are not stored: after a restart, or a
+//! leader change, every record that was leased is delivered again (at
+//! least once).
 
 pub mod admin;
 mod dead_letter;
 pub mod ledger;
 mod ranges;
+pub(crate) mod replicated;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,6 +39,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use self::ledger::{DeadLetter, Grant, Ledger, Policy, Rejection, StoredLedger, Verdict};
+use self::replicated::Replicated;
 use crate::error::{BrokerError, Result};
 use crate::groups::validate_group_name;
 use crate::log::LogError;
@@ -63,6 +68,9 @@ pub struct Receive<'a> {
     pub visibility_ms: u32,
     pub max_deliveries: u32,
     pub dead_letter_topic: &'a str,
+    /// Only these partitions (empty: every partition, or in a cluster
+    /// every partition this broker leads).
+    pub partitions: &'a [u32],
 }
 
 /// The records of one partition leased by a receive.
@@ -96,6 +104,46 @@ pub(crate) struct QueuePartition {
     /// Held by one receive at a time, from planning to leasing, so two
     /// receives never read the same records for delivery.
     reader: tokio::sync::Mutex<()>,
+    /// In a cluster: the leader epoch and group generation the ledger was
+    /// loaded at; it is valid only while both still hold.
+    owner: Option<(i32, u64)>,
+    /// In a cluster: the ledger version the controller has stored.
+    replicated: AtomicU64,
+    /// In a cluster: one controller write at a time per ledger, so
+    /// concurrent acks share the next write (group commit).
+    flush: tokio::sync::Mutex<()>,
+    /// In a cluster: the controller refused this ledger (leadership moved,
+    /// the group was deleted); it must not be used again.
+    defunct: AtomicBool,
+}
+
+impl QueuePartition {
+    fn new(topic: &str, partition: u32, ledger: Ledger, owner: Option<(i32, u64)>) -> Self {
+        let version = ledger.version();
+        QueuePartition {
+            topic: topic.to_string(),
+            partition,
+            // A restored ledger is what is stored; a new one is not yet.
+            replicated: AtomicU64::new(if ledger.is_dirty() { 0 } else { version }),
+            ledger: Mutex::new(ledger),
+            reader: tokio::sync::Mutex::new(()),
+            owner,
+            flush: tokio::sync::Mutex::new(()),
+            defunct: AtomicBool::new(false),
+        }
+    }
+
+    /// Whether this node may use the ledger: on a single node always; in
+    /// a cluster while it still leads the partition at the epoch the
+    /// ledger was loaded at.
+    fn usable(&self, p: &Partition) -> bool {
+        match self.owner {
+            None => true,
+            Some((epoch, _)) => {
+                !self.defunct.load(Ordering::Acquire) && p.leading_epoch() == Some(epoch)
+            }
+        }
+    }
 }
 
 pub(crate) struct QueueGroup {
@@ -107,6 +155,12 @@ pub(crate) struct QueueGroup {
     rotation: AtomicUsize,
 }
 
+impl Default for QueueGroup {
+    fn default() -> Self {
+        QueueGroup::new()
+    }
+}
+
 impl QueueGroup {
     fn new() -> QueueGroup {
         QueueGroup {
@@ -115,25 +169,6 @@ impl QueueGroup {
             receivers: Mutex::new(HashMap::new()),
             rotation: AtomicUsize::new(0),
         }
-    }
-
-    fn partition(&self, topic: &str, p: &Partition) -> Arc<QueuePartition> {
-        let key = (topic.to_string(), p.id());
-        self.partitions
-            .lock()
-            .entry(key)
-            .or_insert_with(|| {
-                // A new group starts at the log start: a queue delivers
-                // what is stored, as a new queue in RabbitMQ would not, but
-                // as a Kafka share group set to earliest does.
-                Arc::new(QueuePartition {
-                    topic: topic.to_string(),
-                    partition: p.id(),
-                    ledger: Mutex::new(Ledger::new(p.state().log_start)),
-                    reader: tokio::sync::Mutex::new(()),
-                })
-            })
-            .clone()
     }
 
     /// Every partition ledger, cloned out of the lock.
@@ -168,6 +203,8 @@ pub struct Queues {
     pub(crate) groups: Mutex<HashMap<String, Arc<QueueGroup>>>,
     pub(crate) meta: Meta,
     lease_ids: AtomicU64,
+    /// Set in a multi-node cluster.
+    cluster: Option<Replicated>,
 }
 
 impl Queues {
@@ -180,12 +217,12 @@ impl Queues {
                 .or_insert_with(|| Arc::new(QueueGroup::new()));
             g.partitions.lock().insert(
                 (topic.clone(), partition),
-                Arc::new(QueuePartition {
-                    topic,
+                Arc::new(QueuePartition::new(
+                    &topic,
                     partition,
-                    ledger: Mutex::new(Ledger::restore(&stored)),
-                    reader: tokio::sync::Mutex::new(()),
-                }),
+                    Ledger::restore(&stored),
+                    None,
+                )),
             );
         }
         Ok(Queues {
@@ -194,7 +231,81 @@ impl Queues {
             // Lease ids from a random start, so an ack of a lease from
             // before a restart never matches a new lease.
             lease_ids: AtomicU64::new(random_u64()),
+            cluster: None,
         })
+    }
+
+    /// Queues for a node of a multi-node cluster: ledgers come from, and
+    /// go to, the controller (ledgers this node stored while it ran alone
+    /// are not used).
+    pub fn clustered(
+        meta: Meta,
+        controller: Arc<crate::cluster::Controller>,
+        node_id: u32,
+    ) -> Queues {
+        Queues {
+            groups: Mutex::new(HashMap::new()),
+            meta,
+            lease_ids: AtomicU64::new(random_u64()),
+            cluster: Some(Replicated::new(controller, node_id)),
+        }
+    }
+
+    /// The ledger of `group` for `p`, made on first use. In a cluster None
+    /// unless this node leads `p`; a ledger from an earlier leadership (or
+    /// an earlier life of the group) is replaced by the one the controller
+    /// stored last.
+    fn ledger_for(
+        &self,
+        name: &str,
+        group: &QueueGroup,
+        p: &Partition,
+    ) -> Option<Arc<QueuePartition>> {
+        let key = (p.topic().to_string(), p.id());
+        let Some(cluster) = &self.cluster else {
+            return Some(
+                group
+                    .partitions
+                    .lock()
+                    .entry(key)
+                    .or_insert_with(|| {
+                        // A new group starts at the log start: a queue
+                        // delivers what is stored, as a new queue in
+                        // RabbitMQ would not, but as a Kafka share group
+                        // set to earliest does.
+                        let ledger = Ledger::new(p.state().log_start);
+                        Arc::new(QueuePartition::new(p.topic(), p.id(), ledger, None))
+                    })
+                    .clone(),
+            );
+        };
+        let epoch = p.leading_epoch()?;
+        let generation = cluster.generation(name);
+        let mut parts = group.partitions.lock();
+        if let Some(qp) = parts.get(&key) {
+            if qp.owner == Some((epoch, generation)) && !qp.defunct.load(Ordering::Acquire) {
+                return Some(qp.clone());
+            }
+        }
+        let ledger = match cluster.load(name, p.topic(), p.id()) {
+            Some(stored) => Ledger::restore(&stored),
+            None => Ledger::new(p.state().log_start),
+        };
+        tracing::debug!(
+            group = name,
+            topic = p.topic(),
+            partition = p.id(),
+            epoch,
+            "queue ledger loaded for a new leadership"
+        );
+        let qp = Arc::new(QueuePartition::new(
+            p.topic(),
+            p.id(),
+            ledger,
+            Some((epoch, generation)),
+        ));
+        parts.insert(key, qp.clone());
+        Some(qp)
     }
 
     /// Every group, cloned out of the lock.
@@ -206,8 +317,10 @@ impl Queues {
             .collect()
     }
 
+    /// Whether `name` is a queue group here (in a cluster: anywhere).
     pub fn is_queue_group(&self, name: &str) -> bool {
         self.groups.lock().contains_key(name)
+            || self.cluster.as_ref().is_some_and(|c| c.has_group(name))
     }
 
     fn group(&self, name: &str) -> Arc<QueueGroup> {
@@ -228,6 +341,9 @@ impl Queues {
     ) -> Result<Vec<Delivery>> {
         let policy = Arc::new(validate(topics, &r)?);
         let topic = topics.get(r.topic)?;
+        for &partition in r.partitions {
+            topics.partition(r.topic, partition)?;
+        }
         let want = match r.max_records {
             0 => DEFAULT_MAX_RECORDS,
             n => n,
@@ -245,7 +361,7 @@ impl Queues {
         group.seen(&receiver);
         let deadline = Instant::now() + r.max_wait;
         loop {
-            let parts = topic.partitions();
+            let parts = self.receivable(r.topic, &topic, r.partitions)?;
             // Watch before looking, so a change in between still wakes us.
             let notified = group.changes.notified();
             tokio::pin!(notified);
@@ -283,6 +399,42 @@ impl Queues {
         }
     }
 
+    /// The partitions a receive reads: those asked for (all when none
+    /// are), which in a cluster this node must lead.
+    fn receivable(
+        &self,
+        name: &str,
+        topic: &crate::topics::Topic,
+        wanted: &[u32],
+    ) -> Result<Vec<Arc<Partition>>> {
+        let all = topic.partitions();
+        let mut parts: Vec<Arc<Partition>> = if wanted.is_empty() {
+            all
+        } else {
+            wanted
+                .iter()
+                .filter_map(|&i| all.get(i as usize).cloned())
+                .collect()
+        };
+        let Some(cluster) = &self.cluster else {
+            return Ok(parts);
+        };
+        if !wanted.is_empty() {
+            for p in &parts {
+                p.check_leader()?;
+            }
+            return Ok(parts);
+        }
+        parts.retain(|p| p.leading_epoch().is_some());
+        if parts.is_empty() {
+            return Err(BrokerError::LeadsNoPartition {
+                topic: name.to_string(),
+                node: cluster.node_id(),
+            });
+        }
+        Ok(parts)
+    }
+
     /// One pass over the topic's partitions, starting at a different one
     /// each time so receivers spread over them.
     #[allow(clippy::too_many_arguments)]
@@ -309,10 +461,21 @@ impl Queues {
                 break;
             }
             let p = &parts[(start + i) % parts.len()];
-            let qp = group.partition(p.topic(), p);
-            let (delivery, dead, event) = self
+            let Some(qp) = self.ledger_for(group_name, group, p) else {
+                continue; // leadership moved since `receivable`
+            };
+            let (delivery, dead, event) = match self
                 .receive_partition(&qp, p, left, bytes_left, lease)
-                .await?;
+                .await
+            {
+                Ok(received) => received,
+                // Leadership moved mid-pass: hand out what is leased.
+                Err(e) if !out.is_empty() => {
+                    tracing::debug!(error = %e, "receive pass cut short");
+                    break;
+                }
+                Err(e) => return Err(e),
+            };
             if !dead.is_empty() {
                 self.dead_letter(topics, group_name, &qp, dead).await;
             }
@@ -341,7 +504,7 @@ impl Queues {
         let now = Instant::now();
         let (redeliver, room, next, dead) = {
             let mut ledger = qp.ledger.lock();
-            ledger.sync_log(state.log_start, state.high_watermark);
+            ledger.sync_log(state.log_start, state.log_end);
             // Records released here are this receive's to take; waiting
             // receives wake at the same expiry on their own timers.
             let (dead, _released) = ledger.tick(now.into_std());
@@ -465,9 +628,16 @@ impl Queues {
         };
         let now = std::time::Instant::now();
         let mut refused = Vec::new();
-        let mut touched = Vec::new();
+        let mut touched: Vec<(Arc<QueuePartition>, &LeasedOffsets)> = Vec::new();
         for l in leases {
-            let Some(qp) = group.existing(topic, l.partition) else {
+            // In a cluster, a ledger of a leadership that has ended holds
+            // leases nobody honours any more.
+            let usable = |qp: &Arc<QueuePartition>| {
+                topics
+                    .partition(topic, l.partition)
+                    .is_ok_and(|(_, p)| qp.usable(&p))
+            };
+            let Some(qp) = group.existing(topic, l.partition).filter(usable) else {
                 refused.extend(l.offsets.iter().map(|&offset| Refused {
                     partition: l.partition,
                     offset,
@@ -491,15 +661,49 @@ impl Queues {
                 self.dead_letter(topics, group_name, &qp, outcome.dead_letters)
                     .await;
             }
-            touched.push(qp);
+            touched.push((qp, l));
         }
-        for qp in &touched {
-            self.store(group_name, qp)?;
-        }
-        if !touched.is_empty() {
-            self.meta.sync().await?;
+        let mut qps: Vec<Arc<QueuePartition>> = touched.iter().map(|(qp, _)| qp.clone()).collect();
+        qps.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
+        qps.dedup_by(|a, b| Arc::ptr_eq(a, b));
+        let lost = self.persist(group_name, &qps).await?;
+        // What a refused ledger write held did not happen: those records
+        // are delivered again by the partition's new leader.
+        for (qp, l) in &touched {
+            if !lost.iter().any(|q| Arc::ptr_eq(q, qp)) {
+                continue;
+            }
+            refused.retain(|r| r.partition != l.partition || !l.offsets.contains(&r.offset));
+            refused.extend(l.offsets.iter().map(|&offset| Refused {
+                partition: l.partition,
+                offset,
+                why: Rejection::Expired,
+            }));
         }
         Ok(refused)
+    }
+
+    /// Makes the ledgers' current state durable: on a single node in the
+    /// metadata store, in a cluster through the controller. Returns the
+    /// ledgers the controller refused (this node no longer leads them).
+    async fn persist(
+        &self,
+        group: &str,
+        qps: &[Arc<QueuePartition>],
+    ) -> Result<Vec<Arc<QueuePartition>>> {
+        if qps.is_empty() {
+            return Ok(Vec::new());
+        }
+        let Some(cluster) = &self.cluster else {
+            for qp in qps {
+                self.store(group, qp)?;
+            }
+            self.meta.sync().await?;
+            return Ok(Vec::new());
+        };
+        let items: Vec<(&str, Arc<QueuePartition>)> =
+            qps.iter().map(|qp| (group, qp.clone())).collect();
+        replicated::replicate(cluster, &items, true).await
     }
 
     /// Writes a ledger that changed since it was last stored. The write
@@ -544,15 +748,35 @@ impl Queues {
     pub async fn sweep(&self, topics: &Topics) {
         let groups = self.all_groups();
         let mut stored = false;
+        let mut to_replicate: Vec<(String, Arc<QueuePartition>)> = Vec::new();
         for (name, group) in groups {
             let parts = group.all_partitions();
             for qp in parts {
+                if self.cluster.is_some() {
+                    // A ledger of a leadership that ended goes; a new
+                    // leadership here loads the stored one afresh.
+                    let current = topics
+                        .partition(&qp.topic, qp.partition)
+                        .is_ok_and(|(_, p)| qp.usable(&p));
+                    if !current {
+                        let key = (qp.topic.clone(), qp.partition);
+                        let mut parts = group.partitions.lock();
+                        if parts.get(&key).is_some_and(|q| Arc::ptr_eq(q, &qp)) {
+                            parts.remove(&key);
+                        }
+                        continue;
+                    }
+                }
                 let (dead, released) = qp.ledger.lock().tick(std::time::Instant::now());
                 if released {
                     group.changes.notify_waiters();
                 }
                 if !dead.is_empty() {
                     self.dead_letter(topics, &name, &qp, dead).await;
+                }
+                if self.cluster.is_some() {
+                    to_replicate.push((name.clone(), qp));
+                    continue;
                 }
                 match self.store(&name, &qp) {
                     Ok(()) => stored = true,
@@ -571,10 +795,33 @@ impl Queues {
                 tracing::error!(error = %e, "syncing queue ledgers failed");
             }
         }
+        if let Some(cluster) = &self.cluster {
+            let items: Vec<(&str, Arc<QueuePartition>)> = to_replicate
+                .iter()
+                .map(|(name, qp)| (name.as_str(), qp.clone()))
+                .collect();
+            if let Err(e) = replicated::replicate(cluster, &items, false).await {
+                tracing::warn!(error = %e, "storing queue ledgers through the controller failed; retrying");
+            }
+        }
     }
 
-    /// Stores every ledger (at shutdown).
-    pub fn store_all(&self) -> Result<()> {
+    /// Stores every ledger (at shutdown). In a cluster, ledgers go to the
+    /// controller, before partition leadership moves away.
+    pub async fn store_all(&self) -> Result<()> {
+        if let Some(cluster) = &self.cluster {
+            let groups = self.all_groups();
+            let items: Vec<(&str, Arc<QueuePartition>)> = groups
+                .iter()
+                .flat_map(|(name, g)| {
+                    g.all_partitions()
+                        .into_iter()
+                        .map(move |qp| (name.as_str(), qp))
+                })
+                .collect();
+            replicated::replicate(cluster, &items, true).await?;
+            return Ok(());
+        }
         let groups = self.all_groups();
         for (name, group) in groups {
             let parts = group.all_partitions();

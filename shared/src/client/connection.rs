@@ -7,7 +7,7 @@
 //! and the next call refreshes metadata, so a leader moving (a failover, a
 //! rolling restart) costs a retry, not an error.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -151,7 +151,46 @@ impl Client {
                     })?
             }
         };
-        Ok(self.on(&address))
+        Ok(self.on_address(&address))
+    }
+
+    /// The brokers leading `topic`'s partitions, each with the partitions
+    /// it leads, from the metadata cache (looked up afresh with `refresh`,
+    /// or when the cache knows none). Partitions with no leader right now
+    /// are left out.
+    pub async fn partition_leaders(
+        &self,
+        topic: &str,
+        refresh: bool,
+    ) -> Result<Vec<(Client, Vec<u32>)>> {
+        let cached = |routes: &Routes| {
+            let mut by_address: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+            for ((t, partition), address) in routes.leaders.lock().iter() {
+                if t == topic {
+                    by_address
+                        .entry(address.clone())
+                        .or_default()
+                        .push(*partition);
+                }
+            }
+            by_address
+        };
+        let mut by_address = if refresh {
+            BTreeMap::new()
+        } else {
+            cached(&self.routes)
+        };
+        if by_address.is_empty() {
+            self.refresh_leaders(topic).await?;
+            by_address = cached(&self.routes);
+        }
+        Ok(by_address
+            .into_iter()
+            .map(|(address, mut partitions)| {
+                partitions.sort_unstable();
+                (self.on_address(&address), partitions)
+            })
+            .collect())
     }
 
     /// Forgets where `topic`/`partition` is led (after NOT_LEADER or a
@@ -171,8 +210,9 @@ impl Client {
             || matches!(err, Error::Broker { code, .. } if matches!(code, tonic::Code::Unavailable | tonic::Code::Cancelled | tonic::Code::Unknown))
     }
 
-    /// A client on `address`, sharing this one's caches.
-    fn on(&self, address: &str) -> Client {
+    /// A client on `address` (as a broker advertised it), sharing this
+    /// one's caches and channels.
+    pub fn on_address(&self, address: &str) -> Client {
         if address == self.address {
             return self.clone();
         }
@@ -214,7 +254,7 @@ impl Client {
         candidates.dedup();
         let mut last_error = None;
         for address in candidates {
-            let client = self.on(&address);
+            let client = self.on_address(&address);
             let request = MetadataRequest {
                 topics: vec![topic.to_string()],
             };

@@ -13,6 +13,12 @@
 //! restarts, causes a redelivery, so processing should be idempotent.
 //! [`Received::delivery_count`] above 1 says a record has been seen before.
 //!
+//! In a cluster each partition's leader leases its records, so a receiver
+//! keeps one long-poll running per leader and acks each record at the
+//! broker that leased it. A receive that ends before every poll has
+//! answered leaves the others running; their records come with the next
+//! receive (their leases are ticking meanwhile).
+//!
 //! ```no_run
 //! # async fn demo() -> mq::Result<()> {
 //! use std::time::Duration;
@@ -28,15 +34,40 @@
 //! # }
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
+
+use futures::stream::{FuturesUnordered, StreamExt};
+use tokio::time::Instant;
 
 use crate::batch::decode_batches;
 use crate::client::connection::Client;
 use crate::error::{Error, Result, Unsettled};
-use crate::proto::{AckRequest, LeasedOffsets, NackRequest, QueueDelivery, ReceiveRequest};
+use crate::proto::{
+    AckRequest, LeasedOffsets, NackRequest, QueueDelivery, ReceiveRequest, ReceiveResponse,
+    SettleFailure,
+};
+use crate::reason;
 use crate::record::ConsumedRecord;
+
+/// How often a receiver asks again where the topic's partitions are led
+/// when nothing went wrong (partitions added, an offline one back).
+const REFRESH_EVERY: Duration = Duration::from_secs(10);
+/// The pause after a poll failed because a leader moved or went away.
+const RETRY_AFTER: Duration = Duration::from_millis(200);
+/// How long past its deadline a receive waits for the answers of the
+/// polls it started (the broker answers at the deadline; the network
+/// takes a moment).
+const ANSWER_GRACE: Duration = Duration::from_secs(1);
+
+/// Whether a receive past its deadline has stopped waiting: after the
+/// grace its own polls get, or at once when it started none.
+fn next_is_late(polls: &Polls, wait_until: Instant) -> bool {
+    polls.running.is_empty() || Instant::now() >= wait_until
+}
 
 #[derive(Debug, Clone)]
 pub struct ReceiverConfig {
@@ -80,12 +111,28 @@ pub struct Received {
     pub lease_id: u64,
     /// When the lease runs out, in ms since the Unix epoch.
     pub lease_deadline_ms: i64,
+    /// The broker that leased it: acks and nacks go there.
+    pub leased_by: Arc<str>,
 }
 
 pub struct Receiver {
     client: Client,
     config: ReceiverConfig,
     topic: Arc<str>,
+    polls: tokio::sync::Mutex<Polls>,
+}
+
+type Poll = Pin<Box<dyn Future<Output = (Arc<str>, Result<ReceiveResponse>)> + Send>>;
+
+/// Receives under way, and what they brought that is not handed out yet.
+#[derive(Default)]
+struct Polls {
+    ready: VecDeque<Received>,
+    running: FuturesUnordered<Poll>,
+    /// Brokers with a receive under way.
+    busy: HashSet<Arc<str>>,
+    /// When the leaders were last looked up; None: look them up now.
+    refreshed: Option<Instant>,
 }
 
 impl Receiver {
@@ -111,6 +158,7 @@ impl Receiver {
             client,
             config,
             topic,
+            polls: Default::default(),
         })
     }
 
@@ -119,34 +167,140 @@ impl Receiver {
     }
 
     /// Leases up to `max_records` records, waiting up to `max_wait` for
-    /// some to become available; empty when none did.
+    /// some to become available; empty when none did. A leader that moved
+    /// or went away is looked up again and the wait goes on: only errors a
+    /// retry cannot fix (a bad request, a missing topic) are returned.
     pub async fn receive(&self, max_wait: Duration) -> Result<Vec<Received>> {
-        let c = &self.config;
-        let response = self
+        let mut polls = self.polls.lock().await;
+        let deadline = Instant::now() + max_wait;
+        // A receive this call starts answers by `deadline`; its answer
+        // may take a moment more to arrive.
+        let mut wait_until = deadline;
+        let mut first = true;
+        loop {
+            if !polls.ready.is_empty() {
+                let n = polls.ready.len().min(self.config.max_records as usize);
+                return Ok(polls.ready.drain(..n).collect());
+            }
+            // Past the deadline, only answers already asked for count.
+            if first || Instant::now() < deadline {
+                match self.start_polls(&mut polls, deadline).await {
+                    Ok(true) => wait_until = deadline + ANSWER_GRACE,
+                    Ok(false) => {}
+                    Err(e) if Client::is_stale_route(&e) => polls.refreshed = None,
+                    Err(e) => return Err(e),
+                }
+            }
+            first = false;
+            let next = if polls.running.is_empty() {
+                // Nobody leads a partition right now: wait, then look again.
+                tokio::time::sleep_until(deadline.min(Instant::now() + RETRY_AFTER)).await;
+                None
+            } else {
+                tokio::time::timeout_at(wait_until, polls.running.next())
+                    .await
+                    .unwrap_or_default()
+            };
+            if let Some((address, result)) = next {
+                polls.busy.remove(&address);
+                self.take(&mut polls, address, result)?;
+                // Whatever else has come in goes out with it.
+                while let Some(Some((address, result))) =
+                    futures::FutureExt::now_or_never(polls.running.next())
+                {
+                    polls.busy.remove(&address);
+                    self.take(&mut polls, address, result)?;
+                }
+            }
+            if polls.ready.is_empty()
+                && Instant::now() >= deadline
+                && next_is_late(&polls, wait_until)
+            {
+                return Ok(Vec::new());
+            }
+        }
+    }
+
+    /// Starts a receive on every leader of the topic that has none under
+    /// way, each naming the partitions it leads; true when it started one.
+    async fn start_polls(&self, polls: &mut Polls, deadline: Instant) -> Result<bool> {
+        let refresh = polls
+            .refreshed
+            .is_none_or(|at| at.elapsed() >= REFRESH_EVERY);
+        let leaders = self
             .client
-            .broker()
-            .receive(ReceiveRequest {
+            .partition_leaders(&self.config.topic, refresh)
+            .await?;
+        if refresh {
+            polls.refreshed = Some(Instant::now());
+        }
+        let single = leaders.len() == 1;
+        let mut started = false;
+        for (broker, partitions) in leaders {
+            let address: Arc<str> = broker.address().into();
+            if polls.busy.contains(&address) {
+                continue;
+            }
+            let c = &self.config;
+            let wait = deadline.saturating_duration_since(Instant::now());
+            let request = ReceiveRequest {
                 group: c.group.clone(),
                 topic: c.topic.clone(),
                 receiver_id: c.receiver_id.clone(),
                 max_records: c.max_records,
                 max_bytes: c.max_bytes,
-                max_wait_ms: max_wait.as_millis().min(u32::MAX as u128) as u32,
+                max_wait_ms: wait.as_millis().min(u32::MAX as u128) as u32,
                 visibility_timeout_ms: c.visibility_timeout.as_millis() as u32,
                 max_deliveries: c.max_deliveries,
                 dead_letter_topic: c.dead_letter_topic.clone().unwrap_or_default(),
-            })
-            .await?
-            .into_inner();
-        let mut out = Vec::new();
-        for delivery in response.deliveries {
-            self.pick(delivery, &mut out)?;
+                // One leader for everything (a single node): it serves all
+                // it leads, partitions added later included.
+                partitions: if single { Vec::new() } else { partitions },
+            };
+            polls.busy.insert(address.clone());
+            polls.running.push(Box::pin(async move {
+                let result = broker.broker().receive(request).await;
+                (address, result.map(|r| r.into_inner()).map_err(Error::from))
+            }));
+            started = true;
         }
-        Ok(out)
+        Ok(started)
+    }
+
+    /// Takes one finished receive's records; a leader that moved or went
+    /// away means looking the leaders up again after a pause.
+    fn take(
+        &self,
+        polls: &mut Polls,
+        address: Arc<str>,
+        result: Result<ReceiveResponse>,
+    ) -> Result<()> {
+        match result {
+            Ok(response) => {
+                let mut out = Vec::new();
+                for delivery in response.deliveries {
+                    self.pick(delivery, &address, &mut out)?;
+                }
+                polls.ready.extend(out);
+                Ok(())
+            }
+            Err(e) if Client::is_stale_route(&e) => {
+                polls.refreshed = None;
+                let pause: Poll = Box::pin(async move {
+                    tokio::time::sleep(RETRY_AFTER).await;
+                    (address, Ok(ReceiveResponse::default()))
+                });
+                // The broker stays busy for the pause, so it is not asked
+                // again at once.
+                polls.running.push(pause);
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Keeps the leased records of one delivery's batches.
-    fn pick(&self, d: QueueDelivery, out: &mut Vec<Received>) -> Result<()> {
+    fn pick(&self, d: QueueDelivery, leased_by: &Arc<str>, out: &mut Vec<Received>) -> Result<()> {
         let new_end = d.first_offset + d.count as i64;
         let from = d
             .redeliveries
@@ -174,6 +328,7 @@ impl Receiver {
                 delivery_count,
                 lease_id: d.lease_id,
                 lease_deadline_ms: d.lease_deadline_ms,
+                leased_by: leased_by.clone(),
             });
         }
         Ok(())
@@ -183,47 +338,71 @@ impl Receiver {
     /// will be delivered again), the others are still settled and the
     /// error lists the refused ones.
     pub async fn ack(&self, records: &[Received]) -> Result<()> {
-        if records.is_empty() {
-            return Ok(());
-        }
-        let response = self
-            .client
-            .broker()
-            .ack(AckRequest {
-                group: self.config.group.clone(),
-                topic: self.config.topic.clone(),
-                leases: leases(records),
-            })
-            .await?
-            .into_inner();
-        settled(records.len(), response.failures)
+        self.settle(records, None).await
     }
 
     /// Gives `records` back: each is delivered again after `delay`, or
     /// dead-lettered (with `error` in its headers) when its deliveries are
     /// used up.
     pub async fn nack(&self, records: &[Received], delay: Duration, error: &str) -> Result<()> {
+        self.settle(records, Some((delay, error))).await
+    }
+
+    /// Sends the acks (or nacks) of each broker's leases to that broker.
+    async fn settle(&self, records: &[Received], nack: Option<(Duration, &str)>) -> Result<()> {
         if records.is_empty() {
             return Ok(());
         }
-        let response = self
-            .client
-            .broker()
-            .nack(NackRequest {
-                group: self.config.group.clone(),
-                topic: self.config.topic.clone(),
-                leases: leases(records),
-                delay_ms: delay.as_millis().min(u32::MAX as u128) as u32,
-                error: error.to_string(),
-            })
-            .await?
-            .into_inner();
-        settled(records.len(), response.failures)
+        let mut by_broker: BTreeMap<&str, Vec<&Received>> = BTreeMap::new();
+        for r in records {
+            by_broker.entry(&r.leased_by).or_default().push(r);
+        }
+        let calls = by_broker.into_iter().map(|(address, records)| async move {
+            let mut broker = self.client.on_address(address).broker();
+            let (group, topic) = (self.config.group.clone(), self.config.topic.clone());
+            let leases = leases(&records);
+            let answer = match nack {
+                None => broker.ack(AckRequest { group, topic, leases }).await,
+                Some((delay, error)) => {
+                    broker
+                        .nack(NackRequest {
+                            group,
+                            topic,
+                            leases,
+                            delay_ms: delay.as_millis().min(u32::MAX as u128) as u32,
+                            error: error.to_string(),
+                        })
+                        .await
+                }
+            };
+            match answer.map_err(Error::from) {
+                Ok(response) => Ok(response.into_inner().failures),
+                // The broker that leased them is gone or leads no more:
+                // so are its leases, and the records come again.
+                Err(e) if Client::is_stale_route(&e) => Ok(records
+                    .iter()
+                    .map(|r| SettleFailure {
+                        partition: r.record.partition,
+                        offset: r.record.offset,
+                        reason: reason::DELIVERY_EXPIRED.to_string(),
+                        message: format!(
+                            "the broker that leased this record cannot settle it ({e}); it will be delivered again"
+                        ),
+                    })
+                    .collect()),
+                Err(e) => Err(e),
+            }
+        });
+        let mut failures = Vec::new();
+        for answer in futures::future::join_all(calls).await {
+            failures.extend(answer?);
+        }
+        settled(records.len(), failures)
     }
 }
 
 /// Groups offsets by partition and lease.
-fn leases(records: &[Received]) -> Vec<LeasedOffsets> {
+fn leases(records: &[&Received]) -> Vec<LeasedOffsets> {
     let mut by_lease: BTreeMap<(u32, u64), Vec<i64>> = BTreeMap::new();
     for r in records {
         by_lease
