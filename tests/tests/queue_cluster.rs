@@ -31,7 +31,7 @@ async fn create(client: &Client, name: &str, partitions: u32) {
         .unwrap();
 }
 
-async fn produce(client: &Client, topic: &str, partitions: u32, count: u32) {
+async fn produce(client: &Client, topic: &str, partitions: u32, values: std::ops::Range<u32>) {
     let producer = Producer::new(
         client.clone(),
         ProducerConfig {
@@ -39,7 +39,7 @@ async fn produce(client: &Client, topic: &str, partitions: u32, count: u32) {
             ..Default::default()
         },
     );
-    for i in 0..count {
+    for i in values {
         producer
             .send_to(topic, i % partitions, Record::new(format!("r{i}")))
             .await
@@ -92,7 +92,7 @@ async fn acks_survive_the_death_of_the_leader_that_took_them() {
         leaders.insert(cluster.wait_leader("jobs", p, &[], SETTLE).await);
     }
     assert_eq!(leaders.len(), 3, "each partition led by its own node");
-    produce(&client, "jobs", 3, 300).await;
+    produce(&client, "jobs", 3, 0..300).await;
 
     // One receiver, connected through the bootstrap list, gets records of
     // every partition: it polls each leader.
@@ -117,27 +117,7 @@ async fn acks_survive_the_death_of_the_leader_that_took_them() {
     cluster.kill9(victim);
     cluster.wait_leader("jobs", 0, &[victim], SETTLE).await;
 
-    let mut again: BTreeMap<String, u32> = BTreeMap::new();
-    wait_for(SETTLE, "every record acked once", async || {
-        let batch = match workers.receive(Duration::from_millis(500)).await {
-            Ok(batch) => batch,
-            // Leaders move while the cluster settles; the receiver retries.
-            Err(e) => panic!("receive surfaced an error: {e}"),
-        };
-        for r in &batch {
-            if acked.contains(&value(r)) {
-                again.insert(value(r), r.delivery_count);
-            }
-        }
-        acked.extend(settled(&batch, workers.ack(&batch).await));
-        (acked.len() == 300).then_some(())
-    })
-    .await;
-    let redelivered_acked: Vec<_> = again.keys().filter(|v| !held.contains(*v)).collect();
-    assert!(
-        redelivered_acked.is_empty(),
-        "records acked before the leader died were delivered again: {redelivered_acked:?}"
-    );
+    receive_all(&workers, &mut acked, &held, 300).await;
     // The dead leader comes back, catches up, and serves its queue share
     // again once it leads; the group's state is whole wherever it is read.
     cluster.start_node(victim);
@@ -149,6 +129,58 @@ async fn acks_survive_the_death_of_the_leader_that_took_them() {
     assert_eq!(d.kind, "queue");
     let backlog: i64 = d.queue_partitions.iter().map(|p| p.backlog).sum();
     assert_eq!(backlog, 0, "{:?}", d.queue_partitions);
+
+    // A controlled stop (SIGTERM) of a leader in the middle of the work:
+    // it stores its ledgers and hands its partitions over; the receiver
+    // rides through it.
+    produce(&client, "jobs", 3, 300..390).await;
+    wait_for(SETTLE, "half of the new records acked", async || {
+        let batch = workers.receive(Duration::from_millis(500)).await.unwrap();
+        acked.extend(settled(&batch, workers.ack(&batch).await));
+        (acked.len() >= 345).then_some(())
+    })
+    .await;
+    let held: BTreeSet<String> = workers
+        .receive(Duration::from_secs(2))
+        .await
+        .unwrap()
+        .iter()
+        .map(value)
+        .collect();
+    let leaving = cluster.wait_leader("jobs", 1, &[], SETTLE).await;
+    assert!(cluster.terminate(leaving).await.success());
+    receive_all(&workers, &mut acked, &held, 390).await;
+}
+
+/// Receives and acks until `total` records are acked, checking that no
+/// acked record (`held` ones were leased and never acked) is delivered
+/// again, and that the receiver surfaces no error while leaders move.
+async fn receive_all(
+    workers: &Receiver,
+    acked: &mut BTreeSet<String>,
+    held: &BTreeSet<String>,
+    total: usize,
+) {
+    let mut again: BTreeMap<String, u32> = BTreeMap::new();
+    wait_for(SETTLE, &format!("{total} records acked"), async || {
+        let batch = match workers.receive(Duration::from_millis(500)).await {
+            Ok(batch) => batch,
+            Err(e) => panic!("receive surfaced an error: {e}"),
+        };
+        for r in &batch {
+            if acked.contains(&value(r)) {
+                again.insert(value(r), r.delivery_count);
+            }
+        }
+        acked.extend(settled(&batch, workers.ack(&batch).await));
+        (acked.len() == total).then_some(())
+    })
+    .await;
+    let redelivered_acked: Vec<_> = again.keys().filter(|v| !held.contains(*v)).collect();
+    assert!(
+        redelivered_acked.is_empty(),
+        "records acked before the leader went were delivered again: {redelivered_acked:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -157,7 +189,7 @@ async fn dead_letters_reach_a_replicated_topic_on_another_leader() {
     cluster.wait_settled(&[1, 2, 3], SETTLE).await;
     let client = Client::connect(&cluster.bootstrap()).await.unwrap();
     create(&client, "poison", 1).await;
-    produce(&client, "poison", 1, 5).await;
+    produce(&client, "poison", 1, 0..5).await;
 
     let failing = receiver(&client, "eaters", "poison", 2);
     let mut nacks = 0;

@@ -121,9 +121,7 @@ async fn copy(
     let batch = encode_batch(&[record], Compression::None, ProducerStamp::NONE)
         .map_err(|e| format!("encoding the copy: {e}"))?;
     if let Some(cluster) = cluster {
-        return cluster
-            .produce(topics, &d.topic, qp.partition, batch)
-            .await;
+        return cluster.produce(topics, &d.topic, qp.partition, batch).await;
     }
     let target = dead_letter_topic(topics, &d.topic).await?;
     let parts = target.partitions();

@@ -28,6 +28,19 @@ use crate::topics::Topics;
 
 /// How long a dead-letter copy may wait for the topic's replicas.
 const COPY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long an ack waits for a controller to make it durable, when the
+/// controller died or moved: a Raft election takes a second or two.
+const ELECTION_PATIENCE: Duration = Duration::from_secs(10);
+
+/// Whether a controller write failed for want of a controller (one is
+/// being elected), rather than for the command itself.
+fn no_controller(e: &crate::cluster::ClusterError) -> bool {
+    use crate::cluster::ClusterError as E;
+    matches!(
+        e,
+        E::NoController { .. } | E::NotController { .. } | E::Unreachable { .. }
+    )
+}
 
 /// A stored ledger's topic, partition and contents.
 pub(crate) type StoredPartition = (String, u32, Arc<StoredLedger>);
@@ -98,19 +111,32 @@ impl Replicated {
 
     /// Stores ledgers through the controller; for each, None when stored,
     /// or why it was refused (this node no longer leads the partition at
-    /// that epoch, the group was deleted).
+    /// that epoch, the group was deleted). With `patient`, it rides through
+    /// a controller election (the controller died, or moved) for up to
+    /// `ELECTION_PATIENCE`: the write is idempotent, so sending it again
+    /// after a lost answer is harmless.
     pub(crate) async fn store(
         &self,
         ledgers: Vec<QueueLedgerWrite>,
+        patient: bool,
     ) -> Result<Vec<Option<String>>> {
         let count = ledgers.len();
-        let applied = self
-            .controller
-            .write(Command::StoreQueueLedgers {
-                leader: self.node_id,
-                ledgers,
-            })
-            .await?;
+        let command = Command::StoreQueueLedgers {
+            leader: self.node_id,
+            ledgers,
+        };
+        let give_up = tokio::time::Instant::now() + ELECTION_PATIENCE;
+        let mut pause = Duration::from_millis(50);
+        let applied = loop {
+            match self.controller.write(command.clone()).await {
+                Err(e) if patient && no_controller(&e) && tokio::time::Instant::now() < give_up => {
+                    tracing::debug!(error = %e, "queue ledger write waits for a controller");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(500));
+                }
+                result => break result?,
+            }
+        };
         match applied {
             Applied::Each(results) if results.len() == count => Ok(results),
             other => Err(BrokerError::Cluster(crate::cluster::ClusterError::Codec(
@@ -253,7 +279,7 @@ pub(super) async fn replicate(
     if writes.is_empty() {
         return Ok(Vec::new());
     }
-    let results = cluster.store(writes).await?;
+    let results = cluster.store(writes, wait).await?;
     let mut lost = Vec::new();
     for ((qp, version), refused) in pending.into_iter().zip(results) {
         match refused {

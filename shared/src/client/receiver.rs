@@ -378,8 +378,10 @@ impl Receiver {
             match answer.map_err(Error::from) {
                 Ok(response) => Ok(response.into_inner().failures),
                 // The broker that leased them is gone or leads no more:
-                // so are its leases, and the records come again.
-                Err(e) if Client::is_stale_route(&e) => Ok(records
+                // so are its leases, and the records come again. (Other
+                // errors, such as no controller to make the acks durable,
+                // are the caller's to retry.)
+                Err(e) if lease_is_gone(&e) => Ok(records
                     .iter()
                     .map(|r| SettleFailure {
                         partition: r.record.partition,
@@ -398,6 +400,25 @@ impl Receiver {
             failures.extend(answer?);
         }
         settled(records.len(), failures)
+    }
+}
+
+/// Whether a settle error means the broker that granted the leases can no
+/// longer honour them.
+fn lease_is_gone(e: &Error) -> bool {
+    match e {
+        Error::Unreachable { .. } => true,
+        // No reason: the connection failed, not the broker.
+        Error::Broker {
+            reason: None, code, ..
+        } => matches!(
+            code,
+            tonic::Code::Unavailable | tonic::Code::Cancelled | tonic::Code::Unknown
+        ),
+        _ => matches!(
+            e.reason(),
+            Some(reason::NOT_LEADER) | Some(reason::SHUTTING_DOWN)
+        ),
     }
 }
 
