@@ -20,7 +20,11 @@ async fn the_canary_round_trips_records_and_reports_no_loss() {
     let mqd = Mqd::start_with(&dir, &["--canary-interval-ms", "100"]);
     let metrics = wait_for(Duration::from_secs(30), "10 canary records", async || {
         let (_, body) = mqd.http_get("/metrics");
-        (sample(&body, "mq_canary_received_total")? >= 10.0).then_some(body)
+        // The counter and the histogram are read at different moments of
+        // one scrape: wait until both have seen ten records.
+        let received = sample(&body, "mq_canary_received_total")?;
+        let timed = sample(&body, "mq_canary_latency_seconds_count")?;
+        (received >= 10.0 && timed >= 10.0).then_some(body)
     })
     .await;
     assert_eq!(sample(&metrics, "mq_canary_lost_total"), Some(0.0));

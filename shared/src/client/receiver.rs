@@ -17,7 +17,10 @@
 //! keeps one long-poll running per leader and acks each record at the
 //! broker that leased it. A receive that ends before every poll has
 //! answered leaves the others running; their records come with the next
-//! receive (their leases are ticking meanwhile).
+//! receive (their leases are ticking meanwhile). Receives of one
+//! `Receiver` take turns: run one receiver per task for parallel work.
+//! Brokers that fail are retried (a failover, a restart); `receive`
+//! reports the failure once no broker has answered for 15 s.
 //!
 //! ```no_run
 //! # async fn demo() -> mq::Result<()> {
@@ -58,6 +61,9 @@ use crate::record::ConsumedRecord;
 const REFRESH_EVERY: Duration = Duration::from_secs(10);
 /// The pause after a poll failed because a leader moved or went away.
 const RETRY_AFTER: Duration = Duration::from_millis(200);
+/// How long a receiver keeps retrying brokers that all fail (leaders
+/// moving, brokers restarting) before `receive` reports the failure.
+const GIVE_UP: Duration = Duration::from_secs(15);
 /// How long past its deadline a receive waits for the answers of the
 /// polls it started (the broker answers at the deadline; the network
 /// takes a moment).
@@ -122,7 +128,8 @@ pub struct Receiver {
     polls: tokio::sync::Mutex<Polls>,
 }
 
-type Poll = Pin<Box<dyn Future<Output = (Arc<str>, Result<ReceiveResponse>)> + Send>>;
+/// A receive under way on one broker (None: a pause after a failure).
+type Poll = Pin<Box<dyn Future<Output = (Arc<str>, Result<Option<ReceiveResponse>>)> + Send>>;
 
 /// Receives under way, and what they brought that is not handed out yet.
 #[derive(Default)]
@@ -133,6 +140,16 @@ struct Polls {
     busy: HashSet<Arc<str>>,
     /// When the leaders were last looked up; None: look them up now.
     refreshed: Option<Instant>,
+    /// Why the last poll (or leader lookup) failed, and since when no
+    /// broker has answered: an outage longer than `GIVE_UP` is reported.
+    failing: Option<(Error, Instant)>,
+}
+
+impl Polls {
+    fn failed(&mut self, e: Error) {
+        let since = self.failing.take().map_or_else(Instant::now, |(_, at)| at);
+        self.failing = Some((e, since));
+    }
 }
 
 impl Receiver {
@@ -187,7 +204,10 @@ impl Receiver {
                 match self.start_polls(&mut polls, deadline).await {
                     Ok(true) => wait_until = deadline + ANSWER_GRACE,
                     Ok(false) => {}
-                    Err(e) if Client::is_stale_route(&e) => polls.refreshed = None,
+                    Err(e) if Client::is_stale_route(&e) => {
+                        polls.refreshed = None;
+                        polls.failed(e);
+                    }
                     Err(e) => return Err(e),
                 }
             }
@@ -216,6 +236,13 @@ impl Receiver {
                 && Instant::now() >= deadline
                 && next_is_late(&polls, wait_until)
             {
+                if let Some((_, since)) = &polls.failing {
+                    if since.elapsed() >= GIVE_UP {
+                        if let Some((e, _)) = polls.failing.take() {
+                            return Err(e);
+                        }
+                    }
+                }
                 return Ok(Vec::new());
             }
         }
@@ -260,7 +287,10 @@ impl Receiver {
             polls.busy.insert(address.clone());
             polls.running.push(Box::pin(async move {
                 let result = broker.broker().receive(request).await;
-                (address, result.map(|r| r.into_inner()).map_err(Error::from))
+                (
+                    address,
+                    result.map(|r| Some(r.into_inner())).map_err(Error::from),
+                )
             }));
             started = true;
         }
@@ -273,10 +303,12 @@ impl Receiver {
         &self,
         polls: &mut Polls,
         address: Arc<str>,
-        result: Result<ReceiveResponse>,
+        result: Result<Option<ReceiveResponse>>,
     ) -> Result<()> {
         match result {
-            Ok(response) => {
+            Ok(None) => Ok(()),
+            Ok(Some(response)) => {
+                polls.failing = None;
                 let mut out = Vec::new();
                 for delivery in response.deliveries {
                     self.pick(delivery, &address, &mut out)?;
@@ -286,9 +318,10 @@ impl Receiver {
             }
             Err(e) if Client::is_stale_route(&e) => {
                 polls.refreshed = None;
+                polls.failed(e);
                 let pause: Poll = Box::pin(async move {
                     tokio::time::sleep(RETRY_AFTER).await;
-                    (address, Ok(ReceiveResponse::default()))
+                    (address, Ok(None))
                 });
                 // The broker stays busy for the pause, so it is not asked
                 // again at once.
