@@ -10,9 +10,7 @@ use std::io::Write;
 use std::time::Instant;
 
 use base64::Engine;
-use mq::proto::{
-    list_offsets_request::Spec, CommitOffsetsRequest, ListOffsetsRequest, OffsetCommit,
-};
+use mq::proto::{list_offsets_request::Spec, ListOffsetsRequest};
 use mq::{
     ConsumedRecord, Consumer, ConsumerConfig, GroupConfig, GroupConsumer, OffsetReset, StartOffset,
 };
@@ -81,21 +79,12 @@ pub async fn run(s: &Session, args: ConsumeArgs) -> Result<()> {
                 }
                 // Commit exactly what was printed (not the rest of a poll
                 // cut short by -n).
-                let request = CommitOffsetsRequest {
-                    group: group.clone(),
-                    member_id: member.member_id(),
-                    offsets: positions
-                        .into_iter()
-                        .map(|(partition, offset)| OffsetCommit {
-                            topic: args.topic.clone(),
-                            partition,
-                            offset,
-                            metadata: String::new(),
-                        })
-                        .collect(),
-                };
-                if let Err(e) = client.broker().commit_offsets(request).await {
-                    break Err(s.error(e.into()));
+                let offsets: Vec<(String, u32, i64)> = positions
+                    .into_iter()
+                    .map(|(partition, offset)| (args.topic.clone(), partition, offset))
+                    .collect();
+                if let Err(e) = member.commit_offsets(&offsets).await {
+                    break Err(s.error(e));
                 }
             };
             let closed = member.close().await.map_err(|e| s.error(e));

@@ -149,6 +149,7 @@ fn description_json_base(d: &GroupDescription) -> Value {
         "state": state_name(d.state),
         "generation": d.generation,
         "assignor": d.assignor,
+        "coordinator": d.coordinator,
         "total_lag": d.total_lag,
         "members": d.members.iter().map(|m| json!({
             "member_id": m.member_id,
@@ -271,17 +272,18 @@ fn print_description(s: &Session, d: &GroupDescription, lag: Option<&GroupStats>
     }
     let status = lag.map_or(String::new(), |g| {
         format!(
-            "Lag status: {} ({})\n",
+            "Lag status:  {} ({})\n",
             crate::stats::status_name(g.status),
             g.reason
         )
     });
     write_out(&format!(
-        "Group:      {}\nKind:       consumer\nState:      {}\nGeneration: {}\nAssignor:   {}\nMembers:    {}\nTotal lag:  {}\n{status}",
+        "Group:       {}\nKind:        consumer\nState:       {}\nGeneration:  {}\nAssignor:    {}\nCoordinator: node {}\nMembers:     {}\nTotal lag:   {}\n{status}",
         d.group,
         state_name(d.state),
         d.generation,
         d.assignor,
+        d.coordinator,
         d.members.len(),
         d.total_lag
     ))?;

@@ -421,6 +421,46 @@ impl Broker {
         Ok(())
     }
 
+    /// In a cluster, the broker coordinating consumer group `group` when it
+    /// is another one (its id and address); None when this broker does, or
+    /// on a single node.
+    pub fn coordinator_elsewhere(&self, group: &str) -> Result<Option<(u32, String)>> {
+        if !self.topics.clustered() {
+            return Ok(None);
+        }
+        let state = self.cluster.state();
+        let me = self.identity.node_id;
+        match crate::cluster::coordinator::coordinator_for(&state, group) {
+            Some(id) if id == me => Ok(None),
+            Some(id) => {
+                let address = state.brokers.get(&id).map(|b| b.address.clone());
+                match address {
+                    Some(a) => Ok(Some((id, a))),
+                    None => Err(self.not_coordinator(group, None)),
+                }
+            }
+            None => Err(self.not_coordinator(group, None)),
+        }
+    }
+
+    /// Refuses a consumer group call this broker does not coordinate.
+    pub fn check_coordinator(&self, group: &str) -> Result<()> {
+        match self.coordinator_elsewhere(group)? {
+            None => Ok(()),
+            Some(elsewhere) => Err(self.not_coordinator(group, Some(elsewhere))),
+        }
+    }
+
+    fn not_coordinator(&self, group: &str, elsewhere: Option<(u32, String)>) -> BrokerError {
+        let (coordinator, address) = elsewhere.unzip();
+        BrokerError::NotCoordinator {
+            group: group.to_string(),
+            node: self.identity.node_id,
+            coordinator,
+            address,
+        }
+    }
+
     /// Joins a consumer group (a name used by a queue group is refused).
     pub fn join_group(&self, r: JoinRequest<'_>) -> Result<MemberView> {
         if self.queues.is_queue_group(r.group) {

@@ -44,6 +44,13 @@ pub enum BrokerError {
         partition: u32,
         leader: Option<u32>,
     },
+    #[error("broker {node} does not coordinate consumer group {group:?}{}; send the group's calls there (the mq library follows this answer)", match (.coordinator, .address) { (Some(c), Some(a)) => format!(" (node {c} at {a} does)"), _ => " (no broker is alive to coordinate it right now)".to_string() })]
+    NotCoordinator {
+        group: String,
+        node: u32,
+        coordinator: Option<u32>,
+        address: Option<String>,
+    },
     #[error("broker {node} leads none of topic {topic:?}'s partitions right now; send Receive to each partition's leader (Metadata names them) with its partitions listed, as the mq library does")]
     LeadsNoPartition { topic: String, node: u32 },
     #[error("{topic}/{partition} has {} in-sync replica(s) {isr:?}, fewer than its min.insync.replicas = {min_insync}, so an acks=all write {}; bring replicas back (see `mqctl cluster partitions --under-replicated`) or lower min.insync.replicas", isr.len(), if *appended { "was written to the leader but is not acknowledged" } else { "is refused" })]

@@ -27,6 +27,9 @@ pub const CONTROLLER_UNAVAILABLE: &str = "CONTROLLER_UNAVAILABLE";
 /// The broker does not lead the partition; metadata `leader` names the one
 /// that does, when there is one. Refresh metadata and retry there.
 pub const NOT_LEADER: &str = "NOT_LEADER";
+/// A consumer group call reached a broker that does not coordinate the
+/// group; metadata `coordinator_address` names the one that does.
+pub const NOT_COORDINATOR: &str = "NOT_COORDINATOR";
 /// Fewer replicas are in sync than the topic's min.insync.replicas, so an
 /// acks=all write is refused (metadata `isr`, `min_insync_replicas`).
 pub const NOT_ENOUGH_REPLICAS: &str = "NOT_ENOUGH_REPLICAS";

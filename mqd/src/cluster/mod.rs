@@ -7,6 +7,7 @@
 
 pub mod assignment;
 pub mod controller;
+pub mod coordinator;
 pub mod liveness;
 pub mod raft;
 pub mod state;

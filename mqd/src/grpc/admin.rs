@@ -23,6 +23,8 @@ use mq::proto::{
 };
 use tonic::{Request, Response, Status};
 
+use super::channels::PeerChannels;
+use super::group_forward;
 use super::status::{invalid_argument, to_status};
 use crate::broker::Broker;
 use crate::groups::admin::{GroupState, ResetTo};
@@ -52,6 +54,7 @@ fn queue_description(report: QueueReport) -> GroupDescription {
         members: Vec::new(),
         partitions: Vec::new(),
         total_lag,
+        coordinator: 0,
         kind: KIND_QUEUE.to_string(),
         receivers: report
             .receivers
@@ -92,11 +95,16 @@ fn queue_description(report: QueueReport) -> GroupDescription {
 
 pub struct AdminService {
     broker: Arc<Broker>,
+    /// Channels to group coordinators, for forwarded group calls.
+    peers: PeerChannels,
 }
 
 impl AdminService {
     pub fn new(broker: Arc<Broker>) -> Self {
-        AdminService { broker }
+        AdminService {
+            broker,
+            peers: PeerChannels::default(),
+        }
     }
 
     fn describe(&self, topic: &Topic) -> TopicDescription {
@@ -168,6 +176,18 @@ impl AdminApi for AdminService {
         &self,
         request: Request<DescribeGroupRequest>,
     ) -> Result<Response<GroupDescription>, Status> {
+        let coordinator = group_forward::coordinator(
+            &self.broker,
+            &self.peers,
+            &request,
+            &request.get_ref().group,
+        )
+        .map_err(to_status)?;
+        if let Some(mut coordinator) = coordinator {
+            let forwarded =
+                group_forward::forwarded(request.into_inner(), self.broker.identity.node_id);
+            return coordinator.describe_group(forwarded).await;
+        }
         let r = request.into_inner();
         if self.broker.queues.is_queue_group(&r.group) {
             let report = self
@@ -219,6 +239,7 @@ impl AdminApi for AdminService {
             kind: KIND_CONSUMER.to_string(),
             receivers: Vec::new(),
             queue_partitions: Vec::new(),
+            coordinator: self.broker.identity.node_id,
         }))
     }
 
@@ -226,6 +247,18 @@ impl AdminApi for AdminService {
         &self,
         request: Request<ResetOffsetsRequest>,
     ) -> Result<Response<ResetOffsetsResponse>, Status> {
+        let coordinator = group_forward::coordinator(
+            &self.broker,
+            &self.peers,
+            &request,
+            &request.get_ref().group,
+        )
+        .map_err(to_status)?;
+        if let Some(mut coordinator) = coordinator {
+            let forwarded =
+                group_forward::forwarded(request.into_inner(), self.broker.identity.node_id);
+            return coordinator.reset_offsets(forwarded).await;
+        }
         let r = request.into_inner();
         if self.broker.queues.is_queue_group(&r.group) {
             return Err(invalid_argument(format!(
@@ -285,6 +318,18 @@ impl AdminApi for AdminService {
         &self,
         request: Request<DeleteGroupRequest>,
     ) -> Result<Response<DeleteGroupResponse>, Status> {
+        let coordinator = group_forward::coordinator(
+            &self.broker,
+            &self.peers,
+            &request,
+            &request.get_ref().group,
+        )
+        .map_err(to_status)?;
+        if let Some(mut coordinator) = coordinator {
+            let forwarded =
+                group_forward::forwarded(request.into_inner(), self.broker.identity.node_id);
+            return coordinator.delete_group(forwarded).await;
+        }
         let r = request.into_inner();
         if self.broker.queues.is_queue_group(&r.group) {
             self.broker

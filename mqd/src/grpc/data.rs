@@ -216,6 +216,7 @@ impl BrokerApi for DataService {
         request: Request<JoinGroupRequest>,
     ) -> Result<Response<GroupAssignment>, Status> {
         let r = request.into_inner();
+        self.broker.check_coordinator(&r.group).map_err(to_status)?;
         let view = self
             .broker
             .join_group(JoinRequest {
@@ -235,6 +236,7 @@ impl BrokerApi for DataService {
         request: Request<HeartbeatRequest>,
     ) -> Result<Response<GroupAssignment>, Status> {
         let r = request.into_inner();
+        self.broker.check_coordinator(&r.group).map_err(to_status)?;
         let owned = mq::proto::pairs(r.owned).collect();
         let beat = self.broker.groups.heartbeat(
             &self.broker.topics,
@@ -261,6 +263,7 @@ impl BrokerApi for DataService {
         request: Request<LeaveGroupRequest>,
     ) -> Result<Response<LeaveGroupResponse>, Status> {
         let r = request.into_inner();
+        self.broker.check_coordinator(&r.group).map_err(to_status)?;
         self.broker
             .groups
             .leave(&self.broker.topics, &r.group, &r.member_id)
@@ -273,6 +276,7 @@ impl BrokerApi for DataService {
         request: Request<CommitOffsetsRequest>,
     ) -> Result<Response<CommitOffsetsResponse>, Status> {
         let r = request.into_inner();
+        self.broker.check_coordinator(&r.group).map_err(to_status)?;
         let offsets = r
             .offsets
             .into_iter()

@@ -10,6 +10,7 @@ mod alerts;
 pub mod channels;
 mod cluster_admin;
 mod data;
+mod group_forward;
 pub mod metrics_layer;
 pub mod peers;
 mod produce_stream;

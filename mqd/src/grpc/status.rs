@@ -78,6 +78,19 @@ pub fn to_status(err: BrokerError) -> Status {
             (Code::Unavailable, reason::NOT_LEADER)
         }
         BrokerError::LeadsNoPartition { .. } => (Code::Unavailable, reason::NOT_LEADER),
+        BrokerError::NotCoordinator {
+            coordinator,
+            address,
+            ..
+        } => {
+            if let Some(c) = coordinator {
+                metadata.insert("coordinator".to_string(), c.to_string());
+            }
+            if let Some(a) = address {
+                metadata.insert("coordinator_address".to_string(), a.clone());
+            }
+            (Code::Unavailable, reason::NOT_COORDINATOR)
+        }
         BrokerError::NotEnoughReplicas {
             isr, min_insync, ..
         } => {

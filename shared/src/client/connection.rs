@@ -193,6 +193,22 @@ impl Client {
             .collect())
     }
 
+    /// A client on another broker this client knows of (from the bootstrap
+    /// list or metadata), taken in turn after this one; None when it knows
+    /// no other.
+    pub fn other_broker(&self) -> Option<Client> {
+        let mut known: Vec<String> = self.routes.channels.lock().keys().cloned().collect();
+        known.extend(split(&self.routes.bootstrap).map(normalize));
+        known.sort();
+        known.dedup();
+        let next = known
+            .iter()
+            .find(|a| a.as_str() > self.address.as_str())
+            .or_else(|| known.first())
+            .filter(|a| **a != self.address)?;
+        Some(self.on_address(next))
+    }
+
     /// Forgets where `topic`/`partition` is led (after NOT_LEADER or a
     /// failed connection), so the next call asks again.
     pub fn forget_leader(&self, topic: &str, partition: u32) {
@@ -332,7 +348,7 @@ fn no_server() -> Error {
     Error::InvalidArgument("no server address given; use http://HOST:PORT".into())
 }
 
-fn normalize(server: &str) -> String {
+pub(crate) fn normalize(server: &str) -> String {
     if server.contains("://") {
         server.to_string()
     } else {

@@ -37,6 +37,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::client::consumer::{Consumer, ConsumerConfig, StartOffset};
+use crate::client::coordinator::Coordinator;
 use crate::error::{Error, Result};
 use crate::proto::{
     group_by_topic, pairs, CommitOffsetsRequest, FetchOffsetsRequest, GroupAssignment,
@@ -126,7 +127,9 @@ struct Membership {
 }
 
 pub struct GroupConsumer {
-    client: Client,
+    /// Where joins, heartbeats, commits and leaves go (in a cluster, the
+    /// group's coordinator; reads go to each partition's leader).
+    coordinator: Arc<Coordinator>,
     config: GroupConfig,
     consumer: Consumer,
     membership: Arc<Mutex<Membership>>,
@@ -143,19 +146,20 @@ pub struct GroupConsumer {
 impl GroupConsumer {
     /// Joins the group; partitions arrive with the first polls.
     pub async fn join(client: Client, config: GroupConfig) -> Result<GroupConsumer> {
-        let assignment = join_group(&client, &config).await?;
+        let coordinator = Arc::new(Coordinator::new(client.clone()));
+        let assignment = join_group(&coordinator, &config).await?;
         let membership = Arc::new(Mutex::new(Membership::default()));
         apply(&membership, assignment);
         let owned_changed = Arc::new(Notify::new());
         let heartbeats = tokio::spawn(heartbeat_loop(
-            client.clone(),
+            coordinator.clone(),
             config.clone(),
             membership.clone(),
             owned_changed.clone(),
         ));
-        let consumer = Consumer::new(client.clone(), config.consumer.clone());
+        let consumer = Consumer::new(client, config.consumer.clone());
         Ok(GroupConsumer {
-            client,
+            coordinator,
             config,
             consumer,
             membership,
@@ -191,9 +195,10 @@ impl GroupConsumer {
         if self.config.auto_commit && self.last_commit.elapsed() >= self.config.auto_commit_interval
         {
             match self.commit_owned().await {
-                // Fenced: the rejoin that follows restarts from the last
-                // commit that did land (at-least-once).
-                Err(err) if is_fenced(&err) => {
+                // Fenced (or the coordinator moved, which fences): the
+                // rejoin that follows restarts from the last commit that
+                // did land (at-least-once).
+                Err(err) if is_fenced(&err) || err.is_retriable() => {
                     tracing::warn!(group = %self.config.group, error = %err, "auto-commit refused");
                 }
                 other => other?,
@@ -235,6 +240,33 @@ impl GroupConsumer {
         self.commit_owned().await
     }
 
+    /// Commits these offsets (the next offset to read, per partition)
+    /// instead of the positions `poll` reached, for a caller that processed
+    /// only part of a poll.
+    pub async fn commit_offsets(&mut self, offsets: &[(String, u32, i64)]) -> Result<()> {
+        if offsets.is_empty() {
+            return Ok(());
+        }
+        let request = CommitOffsetsRequest {
+            group: self.config.group.clone(),
+            member_id: self.member_id(),
+            offsets: offsets
+                .iter()
+                .map(|(topic, partition, offset)| OffsetCommit {
+                    topic: topic.clone(),
+                    partition: *partition,
+                    offset: *offset,
+                    metadata: String::new(),
+                })
+                .collect(),
+        };
+        send_commit(&self.coordinator, request).await?;
+        for (topic, partition, offset) in offsets {
+            self.committed.insert((topic.clone(), *partition), *offset);
+        }
+        Ok(())
+    }
+
     /// Commits (with auto-commit), leaves the group so its partitions move
     /// at once, and stops.
     pub async fn close(mut self) -> Result<()> {
@@ -243,7 +275,8 @@ impl GroupConsumer {
         }
         self.heartbeats.abort();
         let member_id = self.member_id();
-        self.client
+        self.coordinator
+            .client()
             .broker()
             .leave_group(LeaveGroupRequest {
                 group: self.config.group.clone(),
@@ -281,7 +314,7 @@ impl GroupConsumer {
             member_id: self.member_id(),
             offsets: offsets.clone(),
         };
-        self.client.broker().commit_offsets(request).await?;
+        send_commit(&self.coordinator, request).await?;
         for o in offsets {
             self.committed.insert((o.topic, o.partition), o.offset);
         }
@@ -375,12 +408,15 @@ impl GroupConsumer {
 
     /// Committed offsets of `partitions`, or the reset policy's start.
     async fn start_offsets(&mut self, partitions: &[Tp]) -> Result<Vec<StartOffset>> {
+        let request = FetchOffsetsRequest {
+            group: self.config.group.clone(),
+            partitions: group_by_topic(partitions.iter().cloned()),
+        };
         let response = self
-            .client
-            .broker()
-            .fetch_offsets(FetchOffsetsRequest {
-                group: self.config.group.clone(),
-                partitions: group_by_topic(partitions.iter().cloned()),
+            .coordinator
+            .call(|c| {
+                let request = request.clone();
+                async move { Ok(c.broker().fetch_offsets(request).await?) }
             })
             .await?
             .into_inner();
@@ -424,16 +460,31 @@ fn is_fenced(err: &Error) -> bool {
     )
 }
 
-async fn join_group(client: &Client, config: &GroupConfig) -> Result<GroupAssignment> {
-    let response = client
-        .broker()
-        .join_group(JoinGroupRequest {
-            group: config.group.clone(),
-            topics: config.topics.clone(),
-            session_timeout_ms: config.session_timeout.as_millis() as u32,
-            heartbeat_interval_ms: config.heartbeat_interval.as_millis() as u32,
-            assignor: config.assignor.clone(),
-            client_id: config.client_id.clone(),
+/// Commits through the coordinator (a free function: the future must not
+/// hold the consumer, whose listener need not be `Sync`).
+async fn send_commit(coordinator: &Coordinator, request: CommitOffsetsRequest) -> Result<()> {
+    coordinator
+        .call(|c| {
+            let request = request.clone();
+            async move { Ok(c.broker().commit_offsets(request).await?) }
+        })
+        .await?;
+    Ok(())
+}
+
+async fn join_group(coordinator: &Coordinator, config: &GroupConfig) -> Result<GroupAssignment> {
+    let request = JoinGroupRequest {
+        group: config.group.clone(),
+        topics: config.topics.clone(),
+        session_timeout_ms: config.session_timeout.as_millis() as u32,
+        heartbeat_interval_ms: config.heartbeat_interval.as_millis() as u32,
+        assignor: config.assignor.clone(),
+        client_id: config.client_id.clone(),
+    };
+    let response = coordinator
+        .call(|c| {
+            let request = request.clone();
+            async move { Ok(c.broker().join_group(request).await?) }
         })
         .await?;
     Ok(response.into_inner())
@@ -458,7 +509,7 @@ fn apply(membership: &Mutex<Membership>, answer: GroupAssignment) {
 /// `poll` changes what the member owns, the pending beat is dropped and the
 /// news sent at once.
 async fn heartbeat_loop(
-    client: Client,
+    coordinator: Arc<Coordinator>,
     config: GroupConfig,
     membership: Arc<Mutex<Membership>>,
     owned_changed: Arc<Notify>,
@@ -489,7 +540,7 @@ async fn heartbeat_loop(
             },
             applied_assignment_seq: applied_seq,
         };
-        let mut broker = client.broker();
+        let mut broker = coordinator.client().broker();
         let answer = tokio::select! {
             answer = broker.heartbeat(request) => answer,
             _ = owned_changed.notified() => {
@@ -509,13 +560,17 @@ async fn heartbeat_loop(
                 let err = Error::from(status);
                 if err.reason() == Some(reason::UNKNOWN_MEMBER) {
                     tracing::warn!(group = %config.group, "fenced by the group; joining again");
-                    match join_group(&client, &config).await {
+                    match join_group(&coordinator, &config).await {
                         Ok(answer) => {
                             apply(&membership, answer);
                             membership.lock().rejoined = true;
                         }
                         Err(e) => tracing::warn!(error = %e, "rejoin failed; will retry"),
                     }
+                } else if let Some(pause) = coordinator.follow(&err) {
+                    // The coordinator moved: beat there (at once when we
+                    // know where), and rejoin when it does not know us.
+                    idle = pause;
                 } else if !err.is_retriable() {
                     membership.lock().failure = Some(err);
                 }

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod connection;
 pub mod consumer;
+mod coordinator;
 pub mod group;
 pub mod partitioner;
 pub mod producer;
