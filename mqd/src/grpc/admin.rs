@@ -24,7 +24,7 @@ use mq::proto::{
 use tonic::{Request, Response, Status};
 
 use super::channels::PeerChannels;
-use super::group_forward;
+use super::group_forward::{self, Route};
 use super::status::{invalid_argument, to_status};
 use crate::broker::Broker;
 use crate::groups::admin::{GroupState, ResetTo};
@@ -176,19 +176,14 @@ impl AdminApi for AdminService {
         &self,
         request: Request<DescribeGroupRequest>,
     ) -> Result<Response<GroupDescription>, Status> {
-        let coordinator = group_forward::coordinator(
-            &self.broker,
-            &self.peers,
-            &request,
-            &request.get_ref().group,
-        )
-        .map_err(to_status)?;
-        if let Some(mut coordinator) = coordinator {
-            let forwarded =
-                group_forward::forwarded(request.into_inner(), self.broker.identity.node_id);
-            return coordinator.describe_group(forwarded).await;
-        }
-        let r = request.into_inner();
+        let route = group_forward::route(&self.broker, &self.peers, request, |r| &r.group);
+        let r = match route.map_err(to_status)? {
+            Route::Here(r) => r,
+            Route::There(there) => {
+                let (mut coordinator, forwarded) = *there;
+                return coordinator.describe_group(forwarded).await;
+            }
+        };
         if self.broker.queues.is_queue_group(&r.group) {
             let report = self
                 .broker
@@ -247,19 +242,14 @@ impl AdminApi for AdminService {
         &self,
         request: Request<ResetOffsetsRequest>,
     ) -> Result<Response<ResetOffsetsResponse>, Status> {
-        let coordinator = group_forward::coordinator(
-            &self.broker,
-            &self.peers,
-            &request,
-            &request.get_ref().group,
-        )
-        .map_err(to_status)?;
-        if let Some(mut coordinator) = coordinator {
-            let forwarded =
-                group_forward::forwarded(request.into_inner(), self.broker.identity.node_id);
-            return coordinator.reset_offsets(forwarded).await;
-        }
-        let r = request.into_inner();
+        let route = group_forward::route(&self.broker, &self.peers, request, |r| &r.group);
+        let r = match route.map_err(to_status)? {
+            Route::Here(r) => r,
+            Route::There(there) => {
+                let (mut coordinator, forwarded) = *there;
+                return coordinator.reset_offsets(forwarded).await;
+            }
+        };
         if self.broker.queues.is_queue_group(&r.group) {
             return Err(invalid_argument(format!(
                 "group {:?} is a queue group: its position is its acks, which ResetOffsets does not move; delete the group (with its receivers stopped) to start over from the log start",
@@ -318,19 +308,14 @@ impl AdminApi for AdminService {
         &self,
         request: Request<DeleteGroupRequest>,
     ) -> Result<Response<DeleteGroupResponse>, Status> {
-        let coordinator = group_forward::coordinator(
-            &self.broker,
-            &self.peers,
-            &request,
-            &request.get_ref().group,
-        )
-        .map_err(to_status)?;
-        if let Some(mut coordinator) = coordinator {
-            let forwarded =
-                group_forward::forwarded(request.into_inner(), self.broker.identity.node_id);
-            return coordinator.delete_group(forwarded).await;
-        }
-        let r = request.into_inner();
+        let route = group_forward::route(&self.broker, &self.peers, request, |r| &r.group);
+        let r = match route.map_err(to_status)? {
+            Route::Here(r) => r,
+            Route::There(there) => {
+                let (mut coordinator, forwarded) = *there;
+                return coordinator.delete_group(forwarded).await;
+            }
+        };
         if self.broker.queues.is_queue_group(&r.group) {
             self.broker
                 .queues

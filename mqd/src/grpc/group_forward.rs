@@ -16,37 +16,42 @@ use crate::error::Result;
 /// Set on a forwarded call, naming the node that forwarded it.
 const FORWARDED_BY: &str = "mq-forwarded-by";
 
-/// A client on the coordinator of `group` when the call must be answered
-/// there; None to answer here (a single node, a queue group, this node
-/// coordinates, or the call was forwarded already).
-pub(super) fn coordinator<T>(
-    broker: &Broker,
-    peers: &PeerChannels,
-    request: &Request<T>,
-    group: &str,
-) -> Result<Option<AdminClient<Channel>>> {
-    if request.metadata().contains_key(FORWARDED_BY) || broker.queues.is_queue_group(group) {
-        return Ok(None);
-    }
-    match broker.coordinator_elsewhere(group)? {
-        None => Ok(None),
-        Some((_, address)) => {
-            let channel = peers
-                .get(&address)
-                .map_err(|reason| ClusterError::Unreachable {
-                    address: address.clone(),
-                    reason,
-                })?;
-            Ok(Some(AdminClient::new(channel)))
-        }
-    }
+/// Where a call about a consumer group is answered.
+pub(super) enum Route<T> {
+    /// Here: a single node, a queue group, this node coordinates, or the
+    /// call was forwarded already.
+    Here(T),
+    /// At the coordinator, through this client, as this forwarded call
+    /// (boxed: a rare path, larger than the message).
+    There(Box<(AdminClient<Channel>, Request<T>)>),
 }
 
-/// `message` as a call forwarded by `node`.
-pub(super) fn forwarded<T>(message: T, node: u32) -> Request<T> {
-    let mut request = Request::new(message);
-    if let Ok(value) = node.to_string().parse() {
-        request.metadata_mut().insert(FORWARDED_BY, value);
+/// Decides where `request` (about the group `group` names) is answered.
+pub(super) fn route<T>(
+    broker: &Broker,
+    peers: &PeerChannels,
+    request: Request<T>,
+    group: fn(&T) -> &str,
+) -> Result<Route<T>> {
+    let name = group(request.get_ref());
+    if request.metadata().contains_key(FORWARDED_BY) || broker.queues.is_queue_group(name) {
+        return Ok(Route::Here(request.into_inner()));
     }
-    request
+    let Some((_, address)) = broker.coordinator_elsewhere(name)? else {
+        return Ok(Route::Here(request.into_inner()));
+    };
+    let channel = peers
+        .get(&address)
+        .map_err(|reason| ClusterError::Unreachable {
+            address: address.clone(),
+            reason,
+        })?;
+    let mut forwarded = Request::new(request.into_inner());
+    if let Ok(value) = broker.identity.node_id.to_string().parse() {
+        forwarded.metadata_mut().insert(FORWARDED_BY, value);
+    }
+    Ok(Route::There(Box::new((
+        AdminClient::new(channel),
+        forwarded,
+    ))))
 }
