@@ -37,13 +37,12 @@
 //! # }
 //! ```
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::stream::{FuturesUnordered, StreamExt};
 use tokio::time::Instant;
 
 use crate::batch::decode_batches;
@@ -68,6 +67,20 @@ const GIVE_UP: Duration = Duration::from_secs(15);
 /// polls it started (the broker answers at the deadline; the network
 /// takes a moment).
 const ANSWER_GRACE: Duration = Duration::from_secs(1);
+
+/// The first answer of the receives under way (the caller makes sure
+/// there is one), taken out of `running`. One receive is awaited as it is:
+/// the common case, a single node, pays for no selection.
+async fn next_answer(running: &mut Vec<Poll>) -> (Arc<str>, Result<Option<ReceiveResponse>>) {
+    if running.len() == 1 {
+        let answer = running[0].as_mut().await;
+        running.clear();
+        return answer;
+    }
+    let (answer, index, _) = futures::future::select_all(running.iter_mut()).await;
+    drop(running.swap_remove(index));
+    answer
+}
 
 /// Whether a receive past its deadline has stopped waiting: after the
 /// grace its own polls get, or at once when it started none.
@@ -135,9 +148,12 @@ type Poll = Pin<Box<dyn Future<Output = (Arc<str>, Result<Option<ReceiveResponse
 #[derive(Default)]
 struct Polls {
     ready: VecDeque<Received>,
-    running: FuturesUnordered<Poll>,
-    /// Brokers with a receive under way.
-    busy: HashSet<Arc<str>>,
+    running: Vec<Poll>,
+    /// Brokers with a receive under way, with the number of the
+    /// `receive` call that started it.
+    busy: HashMap<Arc<str>, u64>,
+    /// Numbers `receive` calls.
+    calls: u64,
     /// When the leaders were last looked up; None: look them up now.
     refreshed: Option<Instant>,
     /// Why the last poll (or leader lookup) failed, and since when no
@@ -189,6 +205,8 @@ impl Receiver {
     /// retry cannot fix (a bad request, a missing topic) are returned.
     pub async fn receive(&self, max_wait: Duration) -> Result<Vec<Received>> {
         let mut polls = self.polls.lock().await;
+        polls.calls += 1;
+        let call = polls.calls;
         let deadline = Instant::now() + max_wait;
         // A receive this call starts answers by `deadline`; its answer
         // may take a moment more to arrive.
@@ -201,7 +219,7 @@ impl Receiver {
             }
             // Past the deadline, only answers already asked for count.
             if first || Instant::now() < deadline {
-                match self.start_polls(&mut polls, deadline).await {
+                match self.start_polls(&mut polls, call, deadline).await {
                     Ok(true) => wait_until = deadline + ANSWER_GRACE,
                     Ok(false) => {}
                     Err(e) if Client::is_stale_route(&e) => {
@@ -216,20 +234,30 @@ impl Receiver {
                 // Nobody leads a partition right now: wait, then look again.
                 tokio::time::sleep_until(deadline.min(Instant::now() + RETRY_AFTER)).await;
                 None
+            } else if polls.busy.values().all(|c| *c == call) {
+                // Every receive under way was asked to answer by this
+                // call's deadline: no timer of our own is needed (one costs
+                // a wake-up per receive).
+                Some(next_answer(&mut polls.running).await)
             } else {
-                tokio::time::timeout_at(wait_until, polls.running.next())
+                tokio::time::timeout_at(wait_until, next_answer(&mut polls.running))
                     .await
-                    .unwrap_or_default()
+                    .ok()
             };
             if let Some((address, result)) = next {
                 polls.busy.remove(&address);
                 self.take(&mut polls, address, result)?;
                 // Whatever else has come in goes out with it.
-                while let Some(Some((address, result))) =
-                    futures::FutureExt::now_or_never(polls.running.next())
-                {
-                    polls.busy.remove(&address);
-                    self.take(&mut polls, address, result)?;
+                let mut i = 0;
+                while i < polls.running.len() {
+                    match futures::FutureExt::now_or_never(polls.running[i].as_mut()) {
+                        Some((address, result)) => {
+                            drop(polls.running.swap_remove(i));
+                            polls.busy.remove(&address);
+                            self.take(&mut polls, address, result)?;
+                        }
+                        None => i += 1,
+                    }
                 }
             }
             if polls.ready.is_empty()
@@ -250,7 +278,7 @@ impl Receiver {
 
     /// Starts a receive on every leader of the topic that has none under
     /// way, each naming the partitions it leads; true when it started one.
-    async fn start_polls(&self, polls: &mut Polls, deadline: Instant) -> Result<bool> {
+    async fn start_polls(&self, polls: &mut Polls, call: u64, deadline: Instant) -> Result<bool> {
         let refresh = polls
             .refreshed
             .is_none_or(|at| at.elapsed() >= REFRESH_EVERY);
@@ -265,7 +293,7 @@ impl Receiver {
         let mut started = false;
         for (broker, partitions) in leaders {
             let address: Arc<str> = broker.address().into();
-            if polls.busy.contains(&address) {
+            if polls.busy.contains_key(&address) {
                 continue;
             }
             let c = &self.config;
@@ -284,7 +312,7 @@ impl Receiver {
                 // it leads, partitions added later included.
                 partitions: if single { Vec::new() } else { partitions },
             };
-            polls.busy.insert(address.clone());
+            polls.busy.insert(address.clone(), call);
             polls.running.push(Box::pin(async move {
                 let result = broker.broker().receive(request).await;
                 (
@@ -319,12 +347,15 @@ impl Receiver {
             Err(e) if Client::is_stale_route(&e) => {
                 polls.refreshed = None;
                 polls.failed(e);
+                let address_for_busy = address.clone();
                 let pause: Poll = Box::pin(async move {
                     tokio::time::sleep(RETRY_AFTER).await;
                     (address, Ok(None))
                 });
                 // The broker stays busy for the pause, so it is not asked
                 // again at once.
+                let call = polls.calls;
+                polls.busy.insert(address_for_busy, call);
                 polls.running.push(pause);
                 Ok(())
             }
