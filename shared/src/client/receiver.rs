@@ -37,7 +37,7 @@
 //! # }
 //! ```
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -147,7 +147,8 @@ type Poll = Pin<Box<dyn Future<Output = (Arc<str>, Result<Option<ReceiveResponse
 /// Receives under way, and what they brought that is not handed out yet.
 #[derive(Default)]
 struct Polls {
-    ready: VecDeque<Received>,
+    /// In the order received; a receive hands out the front.
+    ready: Vec<Received>,
     running: Vec<Poll>,
     /// Brokers with a receive under way, with the number of the
     /// `receive` call that started it.
@@ -214,8 +215,13 @@ impl Receiver {
         let mut first = true;
         loop {
             if !polls.ready.is_empty() {
-                let n = polls.ready.len().min(self.config.max_records as usize);
-                return Ok(polls.ready.drain(..n).collect());
+                let max = self.config.max_records as usize;
+                if polls.ready.len() <= max {
+                    // The usual case: hand out the whole buffer, no copy.
+                    return Ok(std::mem::take(&mut polls.ready));
+                }
+                let rest = polls.ready.split_off(max);
+                return Ok(std::mem::replace(&mut polls.ready, rest));
             }
             // Past the deadline, only answers already asked for count.
             if first || Instant::now() < deadline {
@@ -337,11 +343,9 @@ impl Receiver {
             Ok(None) => Ok(()),
             Ok(Some(response)) => {
                 polls.failing = None;
-                let mut out = Vec::new();
                 for delivery in response.deliveries {
-                    self.pick(delivery, &address, &mut out)?;
+                    self.pick(delivery, &address, &mut polls.ready)?;
                 }
-                polls.ready.extend(out);
                 Ok(())
             }
             Err(e) if Client::is_stale_route(&e) => {
