@@ -17,7 +17,10 @@ use mq_tests::cluster::Cluster;
 use mq_tests::wait_for;
 use std::sync::Mutex;
 
-const SETTLE: Duration = Duration::from_secs(30);
+/// Deadline of every wait. Generous: the seven tests here run at once, 21
+/// debug-build brokers on a two-core machine, and once (CI, 2026-11-23) a
+/// follower took longer than 30 s to rejoin the ISR under that load.
+const SETTLE: Duration = Duration::from_secs(60);
 
 async fn create(client: &mq::Client, name: &str, partitions: u32, rf: u32, min_insync: u32) {
     client
