@@ -248,4 +248,31 @@ async fn dead_letters_reach_a_replicated_topic_on_another_leader() {
             .len(),
         0
     );
+
+    // A raw Receive at a broker that does not lead the partition: refused
+    // with NOT_LEADER and a sentence saying where to send it.
+    let leader = cluster.wait_leader("poison", 0, &[], SETTLE).await;
+    let other = [1, 2, 3].into_iter().find(|id| *id != leader).unwrap();
+    let mut broker = Client::connect(&cluster.url(other)).await.unwrap().broker();
+    let request = |partitions: Vec<u32>| mq::proto::ReceiveRequest {
+        group: "eaters".into(),
+        topic: "poison".into(),
+        partitions,
+        ..Default::default()
+    };
+    for partitions in [vec![], vec![0]] {
+        let err: mq::Error = broker
+            .receive(request(partitions.clone()))
+            .await
+            .unwrap_err()
+            .into();
+        assert_eq!(
+            err.reason(),
+            Some(mq::reason::NOT_LEADER),
+            "{partitions:?}: {err}"
+        );
+        assert!(err.to_string().contains("leader"), "{err}");
+    }
+    let err = broker.receive(request(vec![7])).await.unwrap_err();
+    assert_eq!(err.code(), tonic::Code::NotFound, "{err:?}");
 }
